@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {IMemberRegistry} from "../interfaces/IMemberRegistry.sol";
+import {MemberRegistry} from "../governance/MemberRegistry.sol";
+import {PatientRegistry} from "../identity/PatientRegistry.sol";
+
+/// @notice A second MemberRegistry implementation, used only by tests to prove an upgrade keeps all state.
+/// @custom:oz-upgrades-from MemberRegistry
+contract MemberRegistryV2Mock is MemberRegistry {
+    /// @notice Marks the new implementation.
+    function version() external pure returns (uint256) {
+        return 2;
+    }
+}
+
+/// @notice A second PatientRegistry implementation, used only by tests to prove an upgrade keeps all state.
+/// @custom:oz-upgrades-from PatientRegistry
+contract PatientRegistryV2Mock is PatientRegistry {
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IMemberRegistry memberRegistry_) PatientRegistry(memberRegistry_) {}
+
+    /// @notice Marks the new implementation.
+    function version() external pure returns (uint256) {
+        return 2;
+    }
+}

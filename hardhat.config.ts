@@ -1,0 +1,63 @@
+import { createRequire } from "node:module";
+
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { defineConfig } from "hardhat/config";
+
+// Hardhat cannot download compilers on air-gapped hospital networks (nor on
+// our CI), so the compiler comes from the npm `solc` package, pinned exactly
+// in package.json. Hardhat needs the absolute path of its wasm build and does
+// not check `version` against it: keep the two equal.
+const SOLC_VERSION = "0.8.30";
+const soljsonPath = createRequire(import.meta.url).resolve("solc/soljson.js");
+
+const compiler = {
+  version: SOLC_VERSION,
+  path: soljsonPath,
+  settings: {
+    // OpenZeppelin 5.7 uses `mcopy`; Besu QBFT networks run Cancun milestones.
+    evmVersion: "cancun",
+    optimizer: { enabled: true, runs: 200 },
+  },
+};
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    // Ignition deploys with the `production` profile: both need the offline path.
+    profiles: {
+      default: compiler,
+      production: compiler,
+    },
+    // Ignition deploys the proxies from OpenZeppelin's own artifact.
+    npmFilesToBuild: ["@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol"],
+  },
+  paths: {
+    tests: { mocha: "test", solidity: "test" },
+  },
+  test: {
+    solidity: {
+      // A fixed seed makes fuzz and invariant failures reproduce on every machine.
+      fuzz: { runs: 256, seed: "0x6d6564636861696e" },
+      invariant: { runs: 64, depth: 32, failOnRevert: false },
+    },
+  },
+  typechain: {
+    outDir: "typechain-types",
+  },
+  networks: {
+    // The in-process chain behaves like the consortium's Besu QBFT chain where it
+    // matters: Cancun rules and no fee market (zero base fee, gas is free).
+    hardhat: {
+      type: "edr-simulated",
+      chainType: "l1",
+      hardfork: "cancun",
+      initialBaseFeePerGas: 0,
+      blockGasLimit: 60_000_000,
+    },
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+    },
+  },
+});

@@ -1,0 +1,114 @@
+/**
+ * Code lists shared with the contracts (`contracts/types/*.sol`). The values are the on-chain encodings;
+ * `test/codes.test.ts` keeps the two identical.
+ *
+ * @example
+ * ```ts
+ * import { Duty, dutyMask } from "medchain/sdk";
+ * await members.addOperator(nurse, hospitalId, dutyMask(Duty.Clinician, Duty.Registrar));
+ * ```
+ */
+
+/** What kind of organisation a consortium member is (`MemberKind` in Solidity). */
+export const MemberKind = {
+  Hospital: 0,
+  Clinic: 1,
+  Insurer: 2,
+  ResearchInstitute: 3,
+  Regulator: 4,
+} as const;
+/** A {@link MemberKind} value. */
+export type MemberKind = (typeof MemberKind)[keyof typeof MemberKind];
+
+/** Lifecycle of a member organisation (`MemberStatus` in Solidity); `None` marks an unknown id. */
+export const MemberStatus = {
+  None: 0,
+  Active: 1,
+  Suspended: 2,
+  Removed: 3,
+} as const;
+/** A {@link MemberStatus} value. */
+export type MemberStatus = (typeof MemberStatus)[keyof typeof MemberStatus];
+
+/** A duty an operator account performs for its organisation (`Duty` in Solidity). */
+export const Duty = {
+  OrgAdmin: 0,
+  Registrar: 1,
+  Clinician: 2,
+  ClaimsOfficer: 3,
+  DataSteward: 4,
+  Researcher: 5,
+} as const;
+/** A {@link Duty} value. */
+export type Duty = (typeof Duty)[keyof typeof Duty];
+
+/**
+ * The duty bitmask an operator entry stores.
+ *
+ * @example
+ * ```ts
+ * dutyMask(Duty.OrgAdmin, Duty.Registrar); // 0b11 = 3
+ * ```
+ */
+export function dutyMask(...duties: Duty[]): number {
+  return duties.reduce<number>((mask, duty) => mask | (1 << duty), 0);
+}
+
+/** Role ids of the consortium authority (`ConsortiumRoles` in Solidity). */
+export const ConsortiumRole = {
+  Admin: 0n,
+  Membership: 1n,
+  Guardian: 2n,
+} as const;
+/** A {@link ConsortiumRole} value. */
+export type ConsortiumRole = (typeof ConsortiumRole)[keyof typeof ConsortiumRole];
+
+/** Lifecycle of a patient (`PatientStatus` in Solidity); `None` marks an unknown id. */
+export const PatientStatus = {
+  None: 0,
+  Active: 1,
+  Deactivated: 2,
+} as const;
+/** A {@link PatientStatus} value. */
+export type PatientStatus = (typeof PatientStatus)[keyof typeof PatientStatus];
+
+/** Why a registrar deactivated a patient (`DeactivationReason` in Solidity). */
+export const DeactivationReason = {
+  Deceased: 0,
+  Withdrawn: 1,
+  RegistrationError: 2,
+} as const;
+/** A {@link DeactivationReason} value. */
+export type DeactivationReason = (typeof DeactivationReason)[keyof typeof DeactivationReason];
+
+/** How an account became a patient's current account (`AccountChangeKind` in Solidity). */
+export const AccountChangeKind = {
+  Rotation: 0,
+  Recovery: 1,
+} as const;
+/** An {@link AccountChangeKind} value. */
+export type AccountChangeKind = (typeof AccountChangeKind)[keyof typeof AccountChangeKind];
+
+/** Bits of a delegate's mandate (`DelegateScopes` in Solidity); combine with `|`. */
+export const DelegateScope = {
+  Consent: 1 << 0,
+  Claims: 1 << 1,
+  Research: 1 << 2,
+  View: 1 << 3,
+} as const;
+/** Every delegate scope defined today. */
+export const ALL_DELEGATE_SCOPES = Object.values(DelegateScope).reduce((mask, bit) => mask | bit, 0);
+
+/**
+ * Consortium reason codes for suspending or removing a member organisation
+ * (`reasonCode` of `MemberStatusChanged`; see docs/codes.md).
+ */
+export const MembershipReason = {
+  Unspecified: 0,
+  SecurityIncident: 1,
+  LicenceLapsed: 2,
+  GovernanceDecision: 3,
+  VoluntaryExit: 4,
+} as const;
+/** A {@link MembershipReason} value. */
+export type MembershipReason = (typeof MembershipReason)[keyof typeof MembershipReason];

@@ -1,0 +1,167 @@
+import { ErrorFragment, Interface, isHexString, type Result } from "ethers";
+
+import {
+  ConsortiumAuthority__factory,
+  MemberRegistry__factory,
+  PatientRegistry__factory,
+} from "../typechain-types/index.js";
+import { DeactivationReason, Duty, MemberKind, MemberStatus } from "./codes.js";
+
+/** Base class of every error the SDK throws: a one-line `shortMessage`, optional `details`, the `cause`. */
+export class MedchainError extends Error {
+  /** One line a hospital engineer can act on. */
+  readonly shortMessage: string;
+  /** Extra facts (decoded values, the field at fault). */
+  readonly details: string | undefined;
+
+  constructor(shortMessage: string, options: { details?: string; cause?: unknown } = {}) {
+    super(options.details === undefined ? shortMessage : `${shortMessage}\n\nDetails: ${options.details}`, {
+      cause: options.cause,
+    });
+    this.name = "MedchainError";
+    this.shortMessage = shortMessage;
+    this.details = options.details;
+  }
+}
+
+/** Bad input caught before anything is signed or sent. */
+export class MedchainInputError extends MedchainError {
+  /** The input field at fault. */
+  readonly field: string | undefined;
+
+  constructor(shortMessage: string, options: { field?: string; cause?: unknown } = {}) {
+    super(shortMessage, {
+      cause: options.cause,
+      ...(options.field === undefined ? {} : { details: `field: ${options.field}` }),
+    });
+    this.name = "MedchainInputError";
+    this.field = options.field;
+  }
+}
+
+/**
+ * A medchain contract refused a call with one of its custom errors. `errorName` is the Solidity error's
+ * name and `args` its decoded arguments (by name and by position).
+ */
+export class MedchainContractError extends MedchainError {
+  /** The Solidity custom error's name, e.g. `PatientRegistryAccountInUse`. */
+  readonly errorName: string;
+  /** The decoded arguments. */
+  readonly args: Result;
+  /** The raw revert data. */
+  readonly data: string;
+
+  constructor(errorName: string, args: Result, data: string, cause?: unknown) {
+    super(describeContractError(errorName, args), {
+      details: `${errorName}(${args.map(String).join(", ")})`,
+      cause,
+    });
+    this.name = "MedchainContractError";
+    this.errorName = errorName;
+    this.args = args;
+    this.data = data;
+  }
+}
+
+/** Every custom error of every medchain contract (and of the OpenZeppelin code they run on). */
+export const medchainErrorsInterface: Interface = (() => {
+  const seen = new Set<string>();
+  const fragments: ErrorFragment[] = [];
+  for (const abi of [MemberRegistry__factory.abi, PatientRegistry__factory.abi, ConsortiumAuthority__factory.abi]) {
+    for (const fragment of new Interface(abi).fragments) {
+      if (fragment instanceof ErrorFragment && !seen.has(fragment.selector)) {
+        seen.add(fragment.selector);
+        fragments.push(fragment);
+      }
+    }
+  }
+  return new Interface(fragments);
+})();
+
+const nameOf = (codes: Record<string, number>, value: unknown): string =>
+  Object.keys(codes).find((key) => BigInt(codes[key] ?? -1) === BigInt(value as bigint)) ?? String(value);
+
+const MESSAGES: Record<string, (args: Result) => string> = {
+  MemberRegistryUnknownMember: (a) => `organisation ${a[0]} is not a consortium member`,
+  MemberRegistryInvalidStatusTransition: (a) =>
+    `organisation ${a[0]} is ${nameOf(MemberStatus, a[1])}; that change needs another status`,
+  MemberRegistryMemberNotActive: (a) =>
+    `organisation ${a[0]} is ${nameOf(MemberStatus, a[1])}, so its operators cannot act`,
+  MemberRegistryInvalidOperator: (a) => `${a[0]} cannot be an operator account`,
+  MemberRegistryOperatorAlreadyRegistered: (a) =>
+    `account ${a[0]} already acts for organisation ${a[1]}; remove it there first`,
+  MemberRegistryUnknownOperator: (a) => `account ${a[0]} is not an operator of any member organisation`,
+  MemberRegistryInvalidDuties: (a) => `duty set ${a[0]} is empty or names duties that do not exist`,
+  MemberRegistryMissingDuty: (a) =>
+    `operator ${a[0]} of organisation ${a[1]} does not hold the ${nameOf(Duty, a[2])} duty`,
+  PatientRegistryZeroCommitment: () => "the identity commitment is empty",
+  PatientRegistryCommitmentAlreadyRegistered: (a) => `this person is already registered as patient ${a[1]}`,
+  PatientRegistryInvalidAccount: (a) => `${a[0]} cannot be a patient's account`,
+  PatientRegistryAccountInUse: (a) => `account ${a[0]} already belongs to patient ${a[1]}`,
+  PatientRegistryUnknownPatient: (a) => `no patient has id ${a[0]}`,
+  PatientRegistryUnknownAccount: (a) => `account ${a[0]} is not any patient's current account`,
+  PatientRegistryPatientDeactivated: (a) => `patient ${a[0]} is deactivated; the identity can no longer be used`,
+  PatientRegistryRegistrarNotCareProvider: (a) =>
+    `registrars must act for a hospital or clinic; organisation ${a[0]} is a ${nameOf(MemberKind, a[1])}`,
+  PatientRegistryUnauthorizedCaller: (a) =>
+    `${a[1]} is neither patient ${a[0]}'s account nor a registrar, so it cannot do this`,
+  PatientRegistryNoPendingRecovery: (a) => `patient ${a[0]} has no pending key recovery`,
+  PatientRegistryRecoveryNotReady: (a) =>
+    `patient ${a[0]}'s key recovery can run from ${new Date(Number(a[1]) * 1000).toISOString()}`,
+  PatientRegistryInvalidDelegate: (a) => `${a[1]} cannot be a delegate of patient ${a[0]}`,
+  PatientRegistryInvalidDelegateScope: (a) => `delegate scope ${a[0]} is empty or names scopes that do not exist`,
+  PatientRegistryDelegateExpiryInPast: (a) =>
+    `a mandate must end in the future; ${new Date(Number(a[0]) * 1000).toISOString()} has passed`,
+  PatientRegistryUnknownDelegate: (a) => `${a[1]} holds no mandate for patient ${a[0]}`,
+  PatientRegistryRecoveryDelayOutOfRange: (a) =>
+    `the recovery delay must be between ${a[1]} and ${a[2]} seconds; ${a[0]} is not`,
+  AccessManagedUnauthorized: (a) => `${a[0]} is not allowed to call this function by the consortium authority`,
+  AccessManagerNotScheduled: () => "this action goes through an execution delay: schedule it first",
+  AccessManagerNotReady: () => "this scheduled action's delay has not passed yet",
+  AccessManagerUnauthorizedAccount: (a) => `${a[0]} does not hold consortium role ${a[1]}`,
+  InvalidInitialization: () => "this contract is already initialised",
+};
+
+function describeContractError(errorName: string, args: Result): string {
+  const message = MESSAGES[errorName];
+  if (message !== undefined) return message(args);
+  return `the contract refused the call with ${errorName}`;
+}
+
+/** Finds revert data in an ethers error, a JSON-RPC error, or a plain hex string. */
+function revertDataOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current !== undefined && current !== null; depth++) {
+    if (typeof current === "string") return isHexString(current) && current.length >= 10 ? current : undefined;
+    if (typeof current !== "object") return undefined;
+    const candidate = current as { data?: unknown; error?: unknown; info?: { error?: unknown }; cause?: unknown };
+    if (typeof candidate.data === "string" && isHexString(candidate.data) && candidate.data.length >= 10) {
+      return candidate.data;
+    }
+    current = candidate.info?.error ?? candidate.error ?? candidate.cause ?? candidate.data;
+  }
+  return undefined;
+}
+
+/**
+ * Decodes a failed call into a {@link MedchainContractError}, or returns `undefined` when the failure
+ * carries no medchain custom error (out of gas, a network error, …).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await patientRegistry.rotateAccount(newAccount);
+ * } catch (error) {
+ *   const decoded = decodeMedchainError(error);
+ *   if (decoded?.errorName === "PatientRegistryAccountInUse") console.error(decoded.shortMessage);
+ *   else throw error;
+ * }
+ * ```
+ */
+export function decodeMedchainError(error: unknown): MedchainContractError | undefined {
+  const data = revertDataOf(error);
+  if (data === undefined) return undefined;
+  const parsed = medchainErrorsInterface.parseError(data);
+  if (parsed === null) return undefined;
+  return new MedchainContractError(parsed.name, parsed.args, data, error);
+}
