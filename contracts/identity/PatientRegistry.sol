@@ -129,7 +129,8 @@ contract PatientRegistry is IPatientRegistry, AccessManagedUpgradeable, UUPSUpgr
             revert PatientRegistryInvalidDelegate(patientId, delegate);
         }
         if (!DelegateScopes.isValid(scope)) revert PatientRegistryInvalidDelegateScope(scope);
-        if (expiresAt <= block.timestamp) revert PatientRegistryDelegateExpiryInPast(expiresAt, uint64(block.timestamp));
+        if (expiresAt <= block.timestamp)
+            revert PatientRegistryDelegateExpiryInPast(expiresAt, uint64(block.timestamp));
 
         _storage().delegations[patientId][delegate] = Delegation({
             scope: scope,

@@ -34,31 +34,19 @@ export default buildModule("Governance", (m) => {
   m.call(authority, "labelRole", [ConsortiumRole.Guardian, "GUARDIAN"], {
     id: "LabelGuardianRole",
   });
-  m.call(
-    authority,
-    "setTargetFunctionRole",
-    [memberRegistry, MEMBERSHIP_SELECTORS, ConsortiumRole.Membership],
-    { id: "MemberRegistryMembershipSelectors" },
-  );
-  m.call(
-    authority,
-    "setTargetFunctionRole",
-    [memberRegistry, GUARDIAN_SELECTORS, ConsortiumRole.Guardian],
-    { id: "MemberRegistryGuardianSelectors" },
-  );
+  m.call(authority, "setTargetFunctionRole", [memberRegistry, MEMBERSHIP_SELECTORS, ConsortiumRole.Membership], {
+    id: "MemberRegistryMembershipSelectors",
+  });
+  m.call(authority, "setTargetFunctionRole", [memberRegistry, GUARDIAN_SELECTORS, ConsortiumRole.Guardian], {
+    id: "MemberRegistryGuardianSelectors",
+  });
   // The guardian may cancel a scheduled membership operation it objects to.
-  m.call(
-    authority,
-    "setRoleGuardian",
-    [ConsortiumRole.Membership, ConsortiumRole.Guardian],
-    { id: "MembershipRoleGuardian" },
-  );
-  m.call(
-    authority,
-    "grantRole",
-    [ConsortiumRole.Membership, membershipCouncil, membershipExecutionDelay],
-    { id: "GrantMembershipRole" },
-  );
+  m.call(authority, "setRoleGuardian", [ConsortiumRole.Membership, ConsortiumRole.Guardian], {
+    id: "MembershipRoleGuardian",
+  });
+  m.call(authority, "grantRole", [ConsortiumRole.Membership, membershipCouncil, membershipExecutionDelay], {
+    id: "GrantMembershipRole",
+  });
   m.call(authority, "grantRole", [ConsortiumRole.Guardian, guardian, 0], {
     id: "GrantGuardianRole",
   });

@@ -1,0 +1,96 @@
+import { expect } from "chai";
+import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
+import { network } from "hardhat";
+
+import {
+  decodeMedchainError,
+  IDENTITY_COMMITMENT_TAG,
+  identityCommitment,
+  IdentityDocumentType,
+  isValidTaiwanIdNumber,
+  MedchainContractError,
+  MedchainInputError,
+  normaliseDocumentNumber,
+} from "../sdk/index.js";
+import { buildConsortium } from "./helpers/fixtures.js";
+
+const pepper = `0x${"5a".repeat(32)}`;
+const connection = await network.create();
+const { networkHelpers } = connection;
+const consortium = () => buildConsortium(connection);
+
+describe("SDK identity commitments", function () {
+  it("is keccak256(abi.encode(tag, pepper, documentType, normalised number))", function () {
+    const expected = keccak256(
+      AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "bytes32", "string", "string"],
+        [keccak256(toUtf8Bytes("medchain.identity-commitment.v1")), pepper, "TW-NID", "A123456789"],
+      ),
+    );
+    expect(IDENTITY_COMMITMENT_TAG).to.equal(keccak256(toUtf8Bytes("medchain.identity-commitment.v1")));
+    expect(
+      identityCommitment({
+        pepper,
+        documentType: IdentityDocumentType.TaiwanNationalId,
+        documentNumber: " a123-456 789 ",
+      }),
+    ).to.equal(expected);
+  });
+
+  it("differs by pepper and by document type, so observers without the pepper learn nothing", function () {
+    const base = { pepper, documentType: IdentityDocumentType.TaiwanNationalId, documentNumber: "A123456789" };
+    const commitment = identityCommitment(base);
+    expect(identityCommitment({ ...base, pepper: `0x${"5b".repeat(32)}` })).to.not.equal(commitment);
+    expect(identityCommitment({ ...base, documentType: IdentityDocumentType.TaiwanResidentCertificate })).to.not.equal(
+      commitment,
+    );
+  });
+
+  it("normalises document numbers", function () {
+    expect(normaliseDocumentNumber(" a123-456 789 ")).to.equal("A123456789");
+    expect(normaliseDocumentNumber("ｊｐｎ:tk1234567")).to.equal("JPN:TK1234567");
+  });
+
+  it("checks Taiwan ID numbers' check digit", function () {
+    expect(isValidTaiwanIdNumber("A123456789")).to.equal(true);
+    expect(isValidTaiwanIdNumber("A123456788")).to.equal(false);
+    expect(isValidTaiwanIdNumber("A323456789")).to.equal(false);
+    expect(isValidTaiwanIdNumber("1234567890")).to.equal(false);
+  });
+
+  it("refuses a short pepper, an empty number and a mistyped Taiwan ID with a typed error", function () {
+    const cases: Array<[Parameters<typeof identityCommitment>[0], string]> = [
+      [{ pepper: "0x1234", documentType: IdentityDocumentType.Passport, documentNumber: "X" }, "pepper"],
+      [{ pepper, documentType: IdentityDocumentType.Passport, documentNumber: " - " }, "documentNumber"],
+      [{ pepper, documentType: IdentityDocumentType.TaiwanNationalId, documentNumber: "A123456788" }, "documentNumber"],
+    ];
+    for (const [input, field] of cases) {
+      expect(() => identityCommitment(input))
+        .to.throw(MedchainInputError)
+        .with.property("field", field);
+    }
+  });
+});
+
+describe("SDK error decoding", function () {
+  it("turns a custom error into a MedchainContractError with decoded arguments and a human message", async function () {
+    const { patientRegistry, registrar, patient, commitment } = await networkHelpers.loadFixture(consortium);
+    let thrown: unknown;
+    try {
+      await patientRegistry.connect(registrar).registerPatient.staticCall(patient, commitment);
+    } catch (error) {
+      thrown = error;
+    }
+    const decoded = decodeMedchainError(thrown);
+    expect(decoded).to.be.instanceOf(MedchainContractError);
+    expect(decoded?.errorName).to.equal("PatientRegistryCommitmentAlreadyRegistered");
+    expect(decoded?.args[0]).to.equal(commitment);
+    expect(decoded?.args[1]).to.equal(1n);
+    expect(decoded?.shortMessage).to.equal("this person is already registered as patient 1");
+  });
+
+  it("returns undefined when there is no medchain error to decode", function () {
+    expect(decodeMedchainError(new Error("socket hang up"))).to.equal(undefined);
+    expect(decodeMedchainError({ data: "0xdeadbeef" })).to.equal(undefined);
+  });
+});
