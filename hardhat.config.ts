@@ -47,7 +47,7 @@ export default defineConfig({
   networks: {
     // The in-process chain behaves like the consortium's Besu QBFT chain where it
     // matters: Cancun rules and no fee market (zero base fee, gas is free).
-    hardhat: {
+    default: {
       type: "edr-simulated",
       chainType: "l1",
       hardfork: "cancun",

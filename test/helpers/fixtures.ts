@@ -1,69 +1,13 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { NetworkConnection } from "hardhat/types/network";
 
-import MedchainModule from "../../ignition/modules/Medchain.js";
+import { deployMedchain, type Connection, type DeployOptions, type Deployment } from "../../scripts/lib/deploy.js";
+import { DEFAULT_RECOVERY_DELAY_SECONDS } from "../../ignition/modules/Identity.js";
 import { Duty, dutyMask, MemberKind } from "../../sdk/codes.js";
-import {
-  ConsortiumAuthority__factory,
-  MemberRegistry__factory,
-  PatientRegistry__factory,
-  type ConsortiumAuthority,
-  type MemberRegistry,
-  type PatientRegistry,
-} from "../../typechain-types/index.js";
 
-export type Connection = NetworkConnection<"generic">;
+export { deployMedchain, type Connection, type DeployOptions, type Deployment };
 
-/** Deployment options a test may vary; everything else is the production module's default. */
-export interface DeployOptions {
-  adminExecutionDelay?: number;
-  membershipExecutionDelay?: number;
-  recoveryDelay?: number;
-}
-
-/** The system as the Ignition module deploys it, with the accounts holding the consortium roles. */
-export interface Deployment {
-  authority: ConsortiumAuthority;
-  memberRegistry: MemberRegistry;
-  patientRegistry: PatientRegistry;
-  deployer: HardhatEthersSigner;
-  admin: HardhatEthersSigner;
-  council: HardhatEthersSigner;
-  guardian: HardhatEthersSigner;
-  signers: HardhatEthersSigner[];
-}
-
-export const DEFAULT_TEST_RECOVERY_DELAY = 3 * 24 * 60 * 60;
-
-/** Deploys with the same Ignition module production uses; admin, council and guardian are distinct accounts. */
-export async function deployMedchain(connection: Connection, options: DeployOptions = {}): Promise<Deployment> {
-  const signers = await connection.ethers.getSigners();
-  const [deployer, admin, council, guardian] = signers;
-  if (deployer === undefined || admin === undefined || council === undefined || guardian === undefined) {
-    throw new Error("the test network needs at least four accounts");
-  }
-  const deployed = await connection.ignition.deploy(MedchainModule, {
-    parameters: {
-      Medchain: { admin: admin.address, adminExecutionDelay: options.adminExecutionDelay ?? 0 },
-      Governance: {
-        membershipCouncil: council.address,
-        membershipExecutionDelay: options.membershipExecutionDelay ?? 0,
-        guardian: guardian.address,
-      },
-      Identity: { recoveryDelay: options.recoveryDelay ?? DEFAULT_TEST_RECOVERY_DELAY },
-    },
-  });
-  return {
-    authority: ConsortiumAuthority__factory.connect(await deployed.authority.getAddress(), deployer),
-    memberRegistry: MemberRegistry__factory.connect(await deployed.memberRegistry.getAddress(), deployer),
-    patientRegistry: PatientRegistry__factory.connect(await deployed.patientRegistry.getAddress(), deployer),
-    deployer,
-    admin,
-    council,
-    guardian,
-    signers: signers.slice(4),
-  };
-}
+/** The recovery delay the fixtures deploy with (the module default). */
+export const DEFAULT_TEST_RECOVERY_DELAY = DEFAULT_RECOVERY_DELAY_SECONDS;
 
 /** A consortium with members, operators and two patients, as the tests' starting point. */
 export interface Consortium extends Deployment {
