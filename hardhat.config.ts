@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
 
 // Hardhat cannot download compilers on air-gapped hospital networks (nor on
 // our CI), so the compiler comes from the npm `solc` package, pinned exactly
@@ -58,6 +58,15 @@ export default defineConfig({
       type: "http",
       chainType: "l1",
       url: "http://127.0.0.1:8545",
+    },
+    // The consortium's Besu QBFT chain. Values are read only when this network is used: from the
+    // environment or from Hardhat's encrypted keystore (`npx hardhat keystore set MEDCHAIN_DEPLOYER_KEY`).
+    consortium: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("MEDCHAIN_RPC_URL"),
+      accounts: [configVariable("MEDCHAIN_DEPLOYER_KEY")],
+      gasPrice: 0,
     },
   },
 });
