@@ -1,0 +1,236 @@
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { expect } from "chai";
+import type { ContractTransactionResponse } from "ethers";
+import { network } from "hardhat";
+
+import {
+  ConsortiumRole,
+  DeactivationReason,
+  DelegateScope,
+  Duty,
+  dutyMask,
+  MemberKind,
+  MembershipReason,
+} from "../sdk/codes.js";
+import { MemberRegistryV2Mock__factory, PatientRegistryV2Mock__factory } from "../typechain-types/index.js";
+import { buildConsortium, type Consortium, testCommitment } from "./helpers/fixtures.js";
+
+const connection = await network.create();
+const { networkHelpers } = connection;
+const consortium = () => buildConsortium(connection);
+
+/** Every account the matrix tries, in a fixed order. */
+const CALLERS = [
+  "deployer",
+  "admin",
+  "council",
+  "guardian",
+  "hospitalAdmin",
+  "registrar",
+  "clinician",
+  "claimsOfficer",
+  "dataSteward",
+  "researcher",
+  "clinicRegistrar",
+  "insurerRegistrar",
+  "patient",
+  "stranger",
+] as const;
+type Caller = (typeof CALLERS)[number];
+
+/** Sends the function under test from `caller`, with arguments that succeed for an allowed caller. */
+type Send = (caller: HardhatEthersSigner) => Promise<ContractTransactionResponse>;
+
+interface RestrictedFunction {
+  /** How the tests name the function. */
+  name: string;
+  /**
+   * THE SPECIFICATION: the callers that may call the function. Written out by hand, not derived from the
+   * Ignition role wiring, so that a wiring mistake fails here.
+   */
+  allowed: readonly Caller[];
+  /** Brings a fresh consortium into the state the call needs and returns the call. */
+  prepare: (c: Consortium) => Promise<Send>;
+}
+
+const METADATA = `0x${"5a".repeat(32)}`;
+const ONE_DAY = 24 * 60 * 60;
+
+function spareAccount(c: Consortium, i: number): HardhatEthersSigner {
+  const account = c.spare[i];
+  if (account === undefined) throw new Error(`the fixture has no spare account ${i}`);
+  return account;
+}
+
+const MATRIX: readonly RestrictedFunction[] = [
+  // MemberRegistry: consortium roles.
+  {
+    name: "addMember",
+    allowed: ["council"],
+    prepare: async ({ memberRegistry }) => {
+      return (caller) => memberRegistry.connect(caller).addMember(MemberKind.ResearchInstitute, METADATA);
+    },
+  },
+  {
+    name: "updateMemberMetadata",
+    allowed: ["council"],
+    prepare: async ({ memberRegistry, hospitalId }) => {
+      return (caller) => memberRegistry.connect(caller).updateMemberMetadata(hospitalId, METADATA);
+    },
+  },
+  {
+    name: "suspendMember",
+    allowed: ["guardian"],
+    prepare: async ({ memberRegistry, hospitalId }) => {
+      return (caller) => memberRegistry.connect(caller).suspendMember(hospitalId, MembershipReason.SecurityIncident);
+    },
+  },
+  {
+    name: "reinstateMember",
+    allowed: ["council"],
+    prepare: async ({ memberRegistry, guardian, clinicId }) => {
+      await memberRegistry.connect(guardian).suspendMember(clinicId, MembershipReason.LicenceLapsed);
+      return (caller) => memberRegistry.connect(caller).reinstateMember(clinicId);
+    },
+  },
+  {
+    name: "removeMember",
+    allowed: ["council"],
+    prepare: async ({ memberRegistry, clinicId }) => {
+      return (caller) => memberRegistry.connect(caller).removeMember(clinicId, MembershipReason.VoluntaryExit);
+    },
+  },
+  // MemberRegistry: an organisation's own administrator, or a consortium role.
+  {
+    name: "addOperator",
+    allowed: ["council", "hospitalAdmin"],
+    prepare: async (c) => {
+      const nurse = spareAccount(c, 0);
+      return (caller) => c.memberRegistry.connect(caller).addOperator(nurse, c.hospitalId, dutyMask(Duty.Clinician));
+    },
+  },
+  {
+    name: "removeOperator",
+    allowed: ["guardian", "hospitalAdmin"],
+    prepare: async ({ memberRegistry, clinician }) => {
+      return (caller) => memberRegistry.connect(caller).removeOperator(clinician);
+    },
+  },
+  // Admin role: parameters and upgrades.
+  {
+    name: "setRecoveryDelay",
+    allowed: ["admin"],
+    prepare: async ({ patientRegistry }) => {
+      return (caller) => patientRegistry.connect(caller).setRecoveryDelay(ONE_DAY);
+    },
+  },
+  {
+    name: "MemberRegistry.upgradeToAndCall",
+    allowed: ["admin"],
+    prepare: async ({ memberRegistry, stranger }) => {
+      const implementation = await new MemberRegistryV2Mock__factory(stranger).deploy();
+      return (caller) => memberRegistry.connect(caller).upgradeToAndCall(implementation, "0x");
+    },
+  },
+  {
+    name: "PatientRegistry.upgradeToAndCall",
+    allowed: ["admin"],
+    prepare: async ({ patientRegistry, memberRegistry, stranger }) => {
+      const implementation = await new PatientRegistryV2Mock__factory(stranger).deploy(memberRegistry);
+      return (caller) => patientRegistry.connect(caller).upgradeToAndCall(implementation, "0x");
+    },
+  },
+  // PatientRegistry: registrars of active hospitals and clinics.
+  {
+    name: "registerPatient",
+    allowed: ["registrar", "clinicRegistrar"],
+    prepare: async (c) => {
+      const newPatient = spareAccount(c, 0);
+      return (caller) => c.patientRegistry.connect(caller).registerPatient(newPatient, testCommitment(10));
+    },
+  },
+  {
+    name: "initiateRecovery",
+    allowed: ["registrar", "clinicRegistrar"],
+    prepare: async (c) => {
+      const newAccount = spareAccount(c, 0);
+      return (caller) => c.patientRegistry.connect(caller).initiateRecovery(c.patientId, newAccount);
+    },
+  },
+  {
+    name: "deactivatePatient",
+    allowed: ["registrar", "clinicRegistrar"],
+    prepare: async ({ patientRegistry, patientId }) => {
+      return (caller) => patientRegistry.connect(caller).deactivatePatient(patientId, DeactivationReason.Withdrawn);
+    },
+  },
+  // PatientRegistry: the patient's own account.
+  {
+    name: "cancelRecovery",
+    allowed: ["patient"],
+    prepare: async (c) => {
+      await c.patientRegistry.connect(c.registrar).initiateRecovery(c.patientId, spareAccount(c, 0));
+      return (caller) => c.patientRegistry.connect(caller).cancelRecovery(c.patientId);
+    },
+  },
+  {
+    name: "rotateAccount",
+    allowed: ["patient"],
+    prepare: async (c) => {
+      const newAccount = spareAccount(c, 0);
+      return (caller) => c.patientRegistry.connect(caller).rotateAccount(newAccount);
+    },
+  },
+  // PatientRegistry: the patient or a registrar of an active hospital or clinic.
+  {
+    name: "appointDelegate",
+    allowed: ["patient", "registrar", "clinicRegistrar"],
+    prepare: async (c) => {
+      const delegate = spareAccount(c, 0);
+      const expiresAt = (await networkHelpers.time.latest()) + 365 * ONE_DAY;
+      return (caller) =>
+        c.patientRegistry.connect(caller).appointDelegate(c.patientId, delegate, DelegateScope.Consent, expiresAt);
+    },
+  },
+  {
+    name: "revokeDelegate",
+    allowed: ["patient", "registrar", "clinicRegistrar"],
+    prepare: async (c) => {
+      const delegate = spareAccount(c, 0);
+      const expiresAt = (await networkHelpers.time.latest()) + 365 * ONE_DAY;
+      await c.patientRegistry.connect(c.patient).appointDelegate(c.patientId, delegate, DelegateScope.View, expiresAt);
+      return (caller) => c.patientRegistry.connect(caller).revokeDelegate(c.patientId, delegate);
+    },
+  },
+];
+
+describe("Access control", function () {
+  it("the deployer holds none of the consortium's roles", async function () {
+    const { authority, deployer } = await networkHelpers.loadFixture(consortium);
+    for (const role of Object.values(ConsortiumRole)) {
+      const [isMember] = await authority.hasRole(role, deployer);
+      expect(isMember, `role ${role}`).to.equal(false);
+    }
+  });
+
+  for (const restricted of MATRIX) {
+    describe(restricted.name, function () {
+      async function prepared() {
+        const c = await buildConsortium(connection);
+        return { c, send: await restricted.prepare(c) };
+      }
+
+      for (const caller of CALLERS) {
+        const allowed = restricted.allowed.includes(caller);
+        it(`${restricted.name}: ${caller} ${allowed ? "may" : "may not"} call`, async function () {
+          const { c, send } = await networkHelpers.loadFixture(prepared);
+          if (allowed) {
+            await expect(send(c[caller])).not.to.revert(connection.ethers);
+          } else {
+            await expect(send(c[caller])).to.revert(connection.ethers);
+          }
+        });
+      }
+    });
+  }
+});

@@ -1,0 +1,422 @@
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { expect } from "chai";
+import { dataSlice, getAddress, ZeroAddress } from "ethers";
+import { network } from "hardhat";
+
+import {
+  ConsortiumRole,
+  DeactivationReason,
+  DelegateScope,
+  Duty,
+  dutyMask,
+  MemberKind,
+  MembershipReason,
+  MemberStatus,
+  PatientStatus,
+} from "../sdk/codes.js";
+import {
+  type MemberRegistry,
+  MemberRegistry__factory,
+  MemberRegistryV2Mock__factory,
+  PatientRegistry__factory,
+  type PatientRegistry,
+  PatientRegistryV2Mock__factory,
+} from "../typechain-types/index.js";
+import { buildConsortium, type Consortium, testCommitment } from "./helpers/fixtures.js";
+
+const connection = await network.create();
+const { networkHelpers } = connection;
+const { time } = networkHelpers;
+
+const ONE_DAY = 24 * 60 * 60;
+const ADMIN_EXECUTION_DELAY = 2 * ONE_DAY;
+/** ERC-1967: bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1). */
+const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
+
+const consortium = () => buildConsortium(connection);
+const consortiumWithAdminDelay = () => buildConsortium(connection, { adminExecutionDelay: ADMIN_EXECUTION_DELAY });
+
+async function implementationOf(proxy: string): Promise<string> {
+  const word = await connection.ethers.provider.getStorage(proxy, IMPLEMENTATION_SLOT);
+  return getAddress(dataSlice(word, 12));
+}
+
+function spareAccount(c: Consortium, i: number): HardhatEthersSigner {
+  const account = c.spare[i];
+  if (account === undefined) throw new Error(`the fixture has no spare account ${i}`);
+  return account;
+}
+
+/** The two upgradeable registries, seen the same way. */
+interface UpgradeTarget {
+  name: "MemberRegistry" | "PatientRegistry";
+  /** The registry's ABI at `address` (the proxy or an implementation). */
+  at: (address: string, runner: HardhatEthersSigner) => MemberRegistry | PatientRegistry;
+  proxyAddress: (c: Consortium) => Promise<string>;
+  /** Deploys the registry's V2 mock implementation and returns its address. */
+  deployV2: (c: Consortium) => Promise<string>;
+  /** `upgradeToAndCall(implementation, 0x)` sent by `caller`. */
+  upgrade: (c: Consortium, caller: HardhatEthersSigner, implementation: string) => Promise<unknown>;
+  /** `initialize` on the contract at `address`, with the deployment's own arguments. */
+  initialize: (c: Consortium, address: string) => Promise<unknown>;
+}
+
+const TARGETS: readonly UpgradeTarget[] = [
+  {
+    name: "MemberRegistry",
+    at: (address, runner) => MemberRegistry__factory.connect(address, runner),
+    proxyAddress: (c) => c.memberRegistry.getAddress(),
+    deployV2: async (c) => {
+      const implementation = await new MemberRegistryV2Mock__factory(c.stranger).deploy();
+      return implementation.getAddress();
+    },
+    upgrade: (c, caller, implementation) => c.memberRegistry.connect(caller).upgradeToAndCall(implementation, "0x"),
+    initialize: (c, address) => MemberRegistry__factory.connect(address, c.stranger).initialize(c.authority),
+  },
+  {
+    name: "PatientRegistry",
+    at: (address, runner) => PatientRegistry__factory.connect(address, runner),
+    proxyAddress: (c) => c.patientRegistry.getAddress(),
+    deployV2: async (c) => {
+      const implementation = await new PatientRegistryV2Mock__factory(c.stranger).deploy(c.memberRegistry);
+      return implementation.getAddress();
+    },
+    upgrade: (c, caller, implementation) => c.patientRegistry.connect(caller).upgradeToAndCall(implementation, "0x"),
+    initialize: (c, address) => PatientRegistry__factory.connect(address, c.stranger).initialize(c.authority, ONE_DAY),
+  },
+];
+
+function upgradeCalldata(implementation: string): string {
+  // Both registries inherit the same UUPS `upgradeToAndCall`.
+  return MemberRegistry__factory.createInterface().encodeFunctionData("upgradeToAndCall", [implementation, "0x"]);
+}
+
+// --- The state an upgrade must keep ----------------------------------------------------------------------
+
+/** Accounts that are not signers but appear in the rich state below. */
+const OUTSIDE_OPERATOR = getAddress(`0x${"0e".repeat(20)}`);
+const OUTSIDE_DELEGATE = getAddress(`0x${"de".repeat(20)}`);
+const RESEARCH_METADATA = `0x${"3e".repeat(32)}`;
+const CLINIC_METADATA = `0x${"c2".repeat(32)}`;
+
+/**
+ * A consortium with something of every kind: an updated profile, a suspended and a removed member, a removed
+ * operator, an operator with several duties, a rotated patient, a deactivated patient, a pending recovery,
+ * delegates appointed by a patient and by registrars, and a changed recovery delay.
+ */
+async function richConsortium(): Promise<Consortium> {
+  const c = await buildConsortium(connection);
+  const { memberRegistry, patientRegistry, council, guardian, admin, registrar, clinicRegistrar, patient } = c;
+  const farFuture = (await time.latest()) + 365 * ONE_DAY;
+
+  await memberRegistry.connect(council).updateMemberMetadata(c.clinicId, CLINIC_METADATA);
+  await memberRegistry.connect(council).addMember(MemberKind.ResearchInstitute, RESEARCH_METADATA); // id 4
+  await memberRegistry.connect(council).addMember(MemberKind.Regulator, RESEARCH_METADATA); // id 5
+  await memberRegistry.connect(council).addOperator(OUTSIDE_OPERATOR, 4n, dutyMask(Duty.Researcher, Duty.DataSteward));
+  await memberRegistry.connect(guardian).suspendMember(c.insurerId, MembershipReason.LicenceLapsed);
+  await memberRegistry.connect(council).removeMember(5n, MembershipReason.GovernanceDecision);
+  await memberRegistry.connect(guardian).removeOperator(c.dataSteward);
+
+  await patientRegistry.connect(admin).setRecoveryDelay(2 * ONE_DAY);
+  // Patient 1 moves to a new key and appoints a delegate.
+  await patientRegistry.connect(patient).rotateAccount(spareAccount(c, 0));
+  await patientRegistry
+    .connect(spareAccount(c, 0))
+    .appointDelegate(c.patientId, spareAccount(c, 3), DelegateScope.Consent | DelegateScope.View, farFuture);
+  // Patient 2 has a registrar-appointed delegate and a pending recovery.
+  await patientRegistry
+    .connect(registrar)
+    .appointDelegate(c.otherPatientId, OUTSIDE_DELEGATE, DelegateScope.Claims, farFuture - ONE_DAY);
+  await patientRegistry.connect(clinicRegistrar).initiateRecovery(c.otherPatientId, spareAccount(c, 2));
+  // Patient 3, registered by the clinic with a delegate, then deactivated.
+  await patientRegistry.connect(clinicRegistrar).registerPatient(spareAccount(c, 1), testCommitment(10));
+  await patientRegistry.connect(clinicRegistrar).appointDelegate(3n, spareAccount(c, 4), DelegateScope.View, farFuture);
+  await patientRegistry.connect(registrar).deactivatePatient(3n, DeactivationReason.RegistrationError);
+  return c;
+}
+
+/** Every account whose entries the state reading covers. */
+function accountsOf(c: Consortium): string[] {
+  return [
+    ...[c.deployer, c.admin, c.council, c.guardian, ...c.signers].map((s) => s.address),
+    OUTSIDE_OPERATOR,
+    OUTSIDE_DELEGATE,
+  ];
+}
+
+/** Everything both registries store, read through their getters, as plain values. */
+async function readEverything(c: Consortium) {
+  const { memberRegistry, patientRegistry } = c;
+  const accounts = accountsOf(c);
+  const memberCount = await memberRegistry.memberCount();
+  const patientCount = await patientRegistry.patientCount();
+  const memberIds = Array.from({ length: Number(memberCount) + 2 }, (_, i) => BigInt(i));
+  const patientIds = Array.from({ length: Number(patientCount) + 2 }, (_, i) => BigInt(i));
+
+  const members = await Promise.all(
+    memberIds.map(async (id) => {
+      const m = await memberRegistry.getMember(id);
+      return {
+        id,
+        kind: m.kind,
+        status: m.status,
+        joinedAt: m.joinedAt,
+        statusChangedAt: m.statusChangedAt,
+        metadataHash: m.metadataHash,
+      };
+    }),
+  );
+  const operators = await Promise.all(
+    accounts.map(async (account) => {
+      const o = await memberRegistry.getOperator(account);
+      return { account, memberId: o.memberId, duties: o.duties, addedAt: o.addedAt };
+    }),
+  );
+  const patients = await Promise.all(
+    patientIds.map(async (id) => {
+      const p = await patientRegistry.getPatient(id);
+      const r = await patientRegistry.getRecovery(id);
+      return {
+        id,
+        account: p.account,
+        status: p.status,
+        deactivationReason: p.deactivationReason,
+        registeredBy: p.registeredBy,
+        registeredAt: p.registeredAt,
+        recovery: { newAccount: r.newAccount, executableAt: r.executableAt, initiatedBy: r.initiatedBy },
+      };
+    }),
+  );
+  const delegations = await Promise.all(
+    patientIds.flatMap((id) =>
+      accounts.map(async (delegate) => {
+        const d = await patientRegistry.getDelegation(id, delegate);
+        return { id, delegate, scope: d.scope, expiresAt: d.expiresAt, appointedBy: d.appointedBy };
+      }),
+    ),
+  );
+  const patientIdOf = await Promise.all(accounts.map((account) => patientRegistry.patientIdOf(account)));
+  const commitments = await Promise.all(
+    Array.from({ length: 16 }, (_, n) => patientRegistry.patientIdByCommitment(testCommitment(n))),
+  );
+  return {
+    memberCount,
+    members,
+    operators,
+    patientCount,
+    recoveryDelay: await patientRegistry.recoveryDelay(),
+    patients,
+    delegations: delegations.filter((d) => d.scope !== 0n),
+    patientIdOf,
+    commitments,
+    authorities: [await memberRegistry.authority(), await patientRegistry.authority()],
+    patientRegistryMemberRegistry: await patientRegistry.memberRegistry(),
+  };
+}
+
+describe("Upgrades", function () {
+  describe("through the admin's execution delay", function () {
+    for (const target of TARGETS) {
+      describe(target.name, function () {
+        it("refuses a direct upgrade by the admin as not scheduled", async function () {
+          const c = await networkHelpers.loadFixture(consortiumWithAdminDelay);
+          const { authority, admin } = c;
+          const proxy = await target.proxyAddress(c);
+          const before = await implementationOf(proxy);
+          const implementation = await target.deployV2(c);
+          const operationId = await authority.hashOperation(admin, proxy, upgradeCalldata(implementation));
+
+          await expect(target.upgrade(c, admin, implementation))
+            .to.be.revertedWithCustomError(authority, "AccessManagerNotScheduled")
+            .withArgs(operationId);
+          expect(await implementationOf(proxy)).to.equal(before);
+        });
+
+        it("refuses to execute a scheduled upgrade before its delay", async function () {
+          const c = await networkHelpers.loadFixture(consortiumWithAdminDelay);
+          const { authority, admin } = c;
+          const proxy = await target.proxyAddress(c);
+          const before = await implementationOf(proxy);
+          const implementation = await target.deployV2(c);
+          const data = upgradeCalldata(implementation);
+          const operationId = await authority.hashOperation(admin, proxy, data);
+
+          await expect(authority.connect(admin).schedule(proxy, data, 0)).to.emit(authority, "OperationScheduled");
+          const readyAt = await authority.getSchedule(operationId);
+          expect(readyAt).to.equal(BigInt(await time.latest()) + BigInt(ADMIN_EXECUTION_DELAY));
+
+          await time.setNextBlockTimestamp(readyAt - 1n);
+          await expect(authority.connect(admin).execute(proxy, data))
+            .to.be.revertedWithCustomError(authority, "AccessManagerNotReady")
+            .withArgs(operationId);
+          expect(await implementationOf(proxy)).to.equal(before);
+          expect(await authority.getSchedule(operationId)).to.equal(readyAt);
+        });
+
+        it("executes a scheduled upgrade once its delay has passed", async function () {
+          const c = await networkHelpers.loadFixture(consortiumWithAdminDelay);
+          const { authority, admin } = c;
+          const proxy = await target.proxyAddress(c);
+          const implementation = await target.deployV2(c);
+          const data = upgradeCalldata(implementation);
+          const operationId = await authority.hashOperation(admin, proxy, data);
+
+          await authority.connect(admin).schedule(proxy, data, 0);
+          await time.increase(ADMIN_EXECUTION_DELAY);
+          await expect(authority.connect(admin).execute(proxy, data))
+            .to.emit(authority, "OperationExecuted")
+            .and.to.emit(target.at(proxy, admin), "Upgraded")
+            .withArgs(implementation);
+
+          expect(await implementationOf(proxy)).to.equal(implementation);
+          expect(await MemberRegistryV2Mock__factory.connect(proxy, admin).version()).to.equal(2n);
+          // The operation is consumed: it cannot be executed twice.
+          expect(await authority.getSchedule(operationId)).to.equal(0n);
+          await expect(authority.connect(admin).execute(proxy, data))
+            .to.be.revertedWithCustomError(authority, "AccessManagerNotScheduled")
+            .withArgs(operationId);
+        });
+      });
+    }
+  });
+
+  describe("keeping every record", function () {
+    it("the rich fixture holds every kind of record", async function () {
+      const c = await networkHelpers.loadFixture(richConsortium);
+      const state = await readEverything(c);
+      const statusOf = (id: bigint) => state.members.find((m) => m.id === id)?.status;
+      expect(statusOf(c.hospitalId)).to.equal(BigInt(MemberStatus.Active));
+      expect(statusOf(c.insurerId)).to.equal(BigInt(MemberStatus.Suspended));
+      expect(statusOf(5n)).to.equal(BigInt(MemberStatus.Removed));
+      expect(state.operators.filter((o) => o.memberId !== 0n)).to.have.length(8);
+      expect(state.patients.map((p) => p.status)).to.deep.equal(
+        [
+          PatientStatus.None,
+          PatientStatus.Active,
+          PatientStatus.Active,
+          PatientStatus.Deactivated,
+          PatientStatus.None,
+        ].map(BigInt),
+      );
+      expect(state.patients[1]?.account).to.equal(spareAccount(c, 0).address);
+      expect(state.patients[2]?.recovery.newAccount).to.equal(spareAccount(c, 2).address);
+      expect(state.delegations).to.have.length(3);
+      expect(state.recoveryDelay).to.equal(BigInt(2 * ONE_DAY));
+    });
+
+    it("upgrading both registries to V2 keeps members, operators, patients, recoveries and delegates", async function () {
+      const c = await networkHelpers.loadFixture(richConsortium);
+      const { admin, memberRegistry, patientRegistry } = c;
+      const before = await readEverything(c);
+
+      for (const target of TARGETS) {
+        const proxy = await target.proxyAddress(c);
+        const implementation = await target.deployV2(c);
+        await expect(target.upgrade(c, admin, implementation))
+          .to.emit(target.at(proxy, admin), "Upgraded")
+          .withArgs(implementation);
+        expect(await implementationOf(proxy)).to.equal(implementation);
+      }
+
+      expect(await MemberRegistryV2Mock__factory.connect(await memberRegistry.getAddress(), admin).version()).to.equal(
+        2n,
+      );
+      expect(
+        await PatientRegistryV2Mock__factory.connect(await patientRegistry.getAddress(), admin).version(),
+      ).to.equal(2n);
+      expect(await readEverything(c)).to.deep.equal(before);
+    });
+
+    it("the upgraded registries keep working: the pending recovery executes and registrars still register", async function () {
+      const c = await networkHelpers.loadFixture(richConsortium);
+      const { admin, patientRegistry, registrar, stranger, otherPatient, otherPatientId, hospitalId } = c;
+      for (const target of TARGETS) await target.upgrade(c, admin, await target.deployV2(c));
+
+      await time.increase(2 * ONE_DAY);
+      await expect(patientRegistry.connect(stranger).executeRecovery(otherPatientId))
+        .to.emit(patientRegistry, "PatientAccountChanged")
+        .withArgs(otherPatientId, otherPatient.address, spareAccount(c, 2).address, 1);
+      await expect(patientRegistry.connect(registrar).registerPatient(otherPatient, testCommitment(11)))
+        .to.emit(patientRegistry, "PatientRegistered")
+        .withArgs(4n, otherPatient.address, testCommitment(11), hospitalId);
+    });
+  });
+
+  describe("initialisation", function () {
+    for (const target of TARGETS) {
+      it(`refuses to initialise the ${target.name} proxy again`, async function () {
+        const c = await networkHelpers.loadFixture(consortium);
+        const proxy = await target.proxyAddress(c);
+        await expect(target.initialize(c, proxy)).to.be.revertedWithCustomError(
+          target.at(proxy, c.stranger),
+          "InvalidInitialization",
+        );
+        expect(await target.at(proxy, c.stranger).authority()).to.equal(await c.authority.getAddress());
+      });
+
+      it(`refuses to initialise the ${target.name} proxy again after an upgrade`, async function () {
+        const c = await networkHelpers.loadFixture(consortium);
+        const proxy = await target.proxyAddress(c);
+        await target.upgrade(c, c.admin, await target.deployV2(c));
+        await expect(target.initialize(c, proxy)).to.be.revertedWithCustomError(
+          target.at(proxy, c.stranger),
+          "InvalidInitialization",
+        );
+      });
+
+      it(`refuses to initialise a bare ${target.name} implementation`, async function () {
+        const c = await networkHelpers.loadFixture(consortium);
+        const deployed = await implementationOf(await target.proxyAddress(c));
+        const fresh = await target.deployV2(c);
+        for (const implementation of [deployed, fresh]) {
+          await expect(target.initialize(c, implementation)).to.be.revertedWithCustomError(
+            target.at(implementation, c.stranger),
+            "InvalidInitialization",
+          );
+          expect(await target.at(implementation, c.stranger).authority()).to.equal(ZeroAddress);
+        }
+      });
+
+      it(`refuses an upgrade called on the bare ${target.name} implementation`, async function () {
+        const c = await networkHelpers.loadFixture(consortium);
+        const deployed = await implementationOf(await target.proxyAddress(c));
+        const bare = target.at(deployed, c.admin);
+        await expect(bare.upgradeToAndCall(await target.deployV2(c), "0x")).to.be.revertedWithCustomError(
+          bare,
+          "UUPSUnauthorizedCallContext",
+        );
+      });
+    }
+  });
+
+  describe("upgrades by anyone but the admin", function () {
+    for (const target of TARGETS) {
+      for (const callerName of ["deployer", "stranger", "council", "guardian", "hospitalAdmin"] as const) {
+        it(`refuses a ${target.name} upgrade by the ${callerName}`, async function () {
+          const c = await networkHelpers.loadFixture(consortium);
+          const caller = c[callerName];
+          const proxy = await target.proxyAddress(c);
+          const before = await implementationOf(proxy);
+          await expect(target.upgrade(c, caller, await target.deployV2(c)))
+            .to.be.revertedWithCustomError(target.at(proxy, caller), "AccessManagedUnauthorized")
+            .withArgs(caller.address);
+          expect(await implementationOf(proxy)).to.equal(before);
+        });
+      }
+    }
+  });
+
+  describe("the admin role after deployment", function () {
+    it("the deployer has given up the admin role and the admin holds it without delay by default", async function () {
+      const { authority, deployer, admin } = await networkHelpers.loadFixture(consortium);
+      expect(await authority.hasRole(ConsortiumRole.Admin, deployer)).to.deep.equal([false, 0n]);
+      expect(await authority.hasRole(ConsortiumRole.Admin, admin)).to.deep.equal([true, 0n]);
+    });
+
+    it("the admin holds the role with the configured execution delay", async function () {
+      const { authority, deployer, admin } = await networkHelpers.loadFixture(consortiumWithAdminDelay);
+      expect(await authority.hasRole(ConsortiumRole.Admin, deployer)).to.deep.equal([false, 0n]);
+      expect(await authority.hasRole(ConsortiumRole.Admin, admin)).to.deep.equal([true, BigInt(ADMIN_EXECUTION_DELAY)]);
+    });
+  });
+});
