@@ -110,7 +110,7 @@ await measure(
   "execute recovery",
   () => patientRegistry.executeRecovery(2n),
   () => floors.executeRecovery(2),
-  "anyone may call after the delay",
+  "re-checks the initiating registrar",
 );
 await measure(
   "suspend member",

@@ -108,6 +108,8 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   PatientRegistryNoPendingRecovery: (a) => `patient ${a[0]} has no pending key recovery`,
   PatientRegistryRecoveryNotReady: (a) =>
     `patient ${a[0]}'s key recovery can run from ${new Date(Number(a[1]) * 1000).toISOString()}`,
+  PatientRegistryRecoveryInitiatorRevoked: (a) =>
+    `patient ${a[0]}'s recovery is void: registrar ${a[1]} no longer acts for an active organisation; start a new one`,
   PatientRegistryInvalidDelegate: (a) => `${a[1]} cannot be a delegate of patient ${a[0]}`,
   PatientRegistryInvalidDelegateScope: (a) => `delegate scope ${a[0]} is empty or names scopes that do not exist`,
   PatientRegistryDelegateExpiryInPast: (a) =>

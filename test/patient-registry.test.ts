@@ -9,6 +9,7 @@ import {
   DeactivationReason,
   DelegateScope,
   Duty,
+  dutyMask,
   MemberKind,
   MembershipReason,
   MemberStatus,
@@ -58,7 +59,7 @@ async function readPatient(c: Consortium, patientId: bigint) {
 
 async function readRecovery(c: Consortium, patientId: bigint) {
   const r = await c.patientRegistry.getRecovery(patientId);
-  return { newAccount: r.newAccount, executableAt: r.executableAt, initiatedBy: r.initiatedBy };
+  return { newAccount: r.newAccount, executableAt: r.executableAt, initiatedBy: r.initiatedBy, initiator: r.initiator };
 }
 
 async function readDelegation(c: Consortium, patientId: bigint, delegate: string) {
@@ -66,7 +67,7 @@ async function readDelegation(c: Consortium, patientId: bigint, delegate: string
   return { scope: d.scope, expiresAt: d.expiresAt, appointedBy: d.appointedBy };
 }
 
-const NO_RECOVERY = { newAccount: ZeroAddress, executableAt: 0n, initiatedBy: 0n };
+const NO_RECOVERY = { newAccount: ZeroAddress, executableAt: 0n, initiatedBy: 0n, initiator: ZeroAddress };
 const NO_DELEGATION = { scope: 0n, expiresAt: 0n, appointedBy: 0n };
 
 /**
@@ -373,6 +374,7 @@ describe("PatientRegistry", function () {
         newAccount: newAccount.address,
         executableAt,
         initiatedBy: hospitalId,
+        initiator: registrar.address,
       });
       // Nothing changes for the patient until the recovery is executed.
       expect(await readPatient(c, patientId)).to.deep.equal(before);
@@ -510,6 +512,7 @@ describe("PatientRegistry", function () {
         newAccount: second.address,
         executableAt,
         initiatedBy: clinicId,
+        initiator: clinicRegistrar.address,
       });
 
       await time.setNextBlockTimestamp(executableAt);
@@ -671,6 +674,44 @@ describe("PatientRegistry", function () {
           expect(patientRegistry.connect(stranger).executeRecovery(patientId))
             .to.be.revertedWithCustomError(patientRegistry, "PatientRegistryAccountInUse")
             .withArgs(newAccount.address, 3n),
+        );
+      });
+
+      it("executeRecovery refuses a recovery whose registrar's organisation was suspended, until reinstated", async function () {
+        const c = await networkHelpers.loadFixture(consortium);
+        const { patientRegistry, memberRegistry, guardian, council, registrar, hospitalId, patientId, stranger } = c;
+        const newAccount = spareAccount(c, 0);
+        const executableAt = await startRecovery(c, newAccount);
+        await memberRegistry.connect(guardian).suspendMember(hospitalId, MembershipReason.SecurityIncident);
+        await time.increaseTo(executableAt);
+        await refusedWithoutChange(c, () =>
+          expect(patientRegistry.connect(stranger).executeRecovery(patientId))
+            .to.be.revertedWithCustomError(patientRegistry, "PatientRegistryRecoveryInitiatorRevoked")
+            .withArgs(patientId, registrar.address),
+        );
+        await memberRegistry.connect(council).reinstateMember(hospitalId);
+        await expect(patientRegistry.connect(stranger).executeRecovery(patientId))
+          .to.emit(patientRegistry, "PatientAccountChanged")
+          .withArgs(patientId, c.patient.address, newAccount.address, AccountChangeKind.Recovery);
+      });
+
+      it("executeRecovery refuses a recovery whose registrar key was withdrawn, even if re-added elsewhere", async function () {
+        const c = await networkHelpers.loadFixture(consortium);
+        const { patientRegistry, memberRegistry, guardian, council, registrar, clinicId, patientId, stranger } = c;
+        const newAccount = spareAccount(c, 0);
+        const executableAt = await startRecovery(c, newAccount);
+        await memberRegistry.connect(guardian).removeOperator(registrar);
+        await time.increaseTo(executableAt);
+        await refusedWithoutChange(c, () =>
+          expect(patientRegistry.connect(stranger).executeRecovery(patientId))
+            .to.be.revertedWithCustomError(patientRegistry, "PatientRegistryRecoveryInitiatorRevoked")
+            .withArgs(patientId, registrar.address),
+        );
+        await memberRegistry.connect(council).addOperator(registrar, clinicId, dutyMask(Duty.Registrar));
+        await refusedWithoutChange(c, () =>
+          expect(patientRegistry.connect(stranger).executeRecovery(patientId))
+            .to.be.revertedWithCustomError(patientRegistry, "PatientRegistryRecoveryInitiatorRevoked")
+            .withArgs(patientId, registrar.address),
         );
       });
     });
@@ -1014,6 +1055,20 @@ describe("PatientRegistry", function () {
         const { patientRegistry, patient, patientId } = c;
         for (const scope of [...Object.values(DelegateScope), ALL_DELEGATE_SCOPES]) {
           expect(await patientRegistry.canActFor(patientId, patient, scope)).to.equal(true);
+        }
+      });
+
+      it("grants nobody an empty scope or one naming undefined bits, not even the patient", async function () {
+        const c = await networkHelpers.loadFixture(consortium);
+        const { patientRegistry, patient, patientId } = c;
+        const delegate = spareAccount(c, 0);
+        await patientRegistry
+          .connect(patient)
+          .appointDelegate(patientId, delegate, ALL_DELEGATE_SCOPES, await inAYear());
+        for (const account of [patient, delegate]) {
+          for (const scope of [0, ALL_DELEGATE_SCOPES + 1, 0xffff]) {
+            expect(await patientRegistry.canActFor(patientId, account, scope), `scope ${scope}`).to.equal(false);
+          }
         }
       });
 

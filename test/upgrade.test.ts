@@ -183,7 +183,12 @@ async function readEverything(c: Consortium) {
         deactivationReason: p.deactivationReason,
         registeredBy: p.registeredBy,
         registeredAt: p.registeredAt,
-        recovery: { newAccount: r.newAccount, executableAt: r.executableAt, initiatedBy: r.initiatedBy },
+        recovery: {
+          newAccount: r.newAccount,
+          executableAt: r.executableAt,
+          initiatedBy: r.initiatedBy,
+          initiator: r.initiator,
+        },
       };
     }),
   );

@@ -26,6 +26,7 @@ contract IdentityFloors {
         address newAccount;
         uint64 executableAt;
         uint32 initiatedBy;
+        address initiator;
     }
 
     uint32 internal memberCount;
@@ -95,7 +96,7 @@ contract IdentityFloors {
     /// @notice Floor of `initiateRecovery`.
     function initiateRecovery(uint64 patientId, address newAccount) external {
         uint64 executableAt = uint64(block.timestamp) + 3 days;
-        recoveries[patientId] = Pending(newAccount, executableAt, 1);
+        recoveries[patientId] = Pending(newAccount, executableAt, 1, msg.sender);
         emit RecoveryInitiated(patientId, newAccount, 1, executableAt);
     }
 

@@ -96,7 +96,8 @@ contract PatientRegistry is IPatientRegistry, AccessManagedUpgradeable, UUPSUpgr
         $.recoveries[patientId] = Recovery({
             newAccount: newAccount,
             executableAt: executableAt,
-            initiatedBy: registrarMemberId
+            initiatedBy: registrarMemberId,
+            initiator: msg.sender
         });
         emit RecoveryInitiated(patientId, newAccount, registrarMemberId, executableAt);
     }
@@ -117,6 +118,10 @@ contract PatientRegistry is IPatientRegistry, AccessManagedUpgradeable, UUPSUpgr
         if (block.timestamp < recovery.executableAt) {
             revert PatientRegistryRecoveryNotReady(patientId, recovery.executableAt);
         }
+        if (
+            memberRegistry.getOperator(recovery.initiator).memberId != recovery.initiatedBy ||
+            !memberRegistry.hasDuty(recovery.initiator, Duty.Registrar)
+        ) revert PatientRegistryRecoveryInitiatorRevoked(patientId, recovery.initiator);
         delete $.recoveries[patientId];
         _setAccount(patientId, recovery.newAccount, AccountChangeKind.Recovery);
     }
@@ -194,10 +199,12 @@ contract PatientRegistry is IPatientRegistry, AccessManagedUpgradeable, UUPSUpgr
     function canActFor(uint64 patientId, address account, uint16 scope) external view returns (bool) {
         PatientRegistryStorage storage $ = _storage();
         Patient storage patient = $.patients[patientId];
-        if (patient.status != PatientStatus.Active || account == address(0)) return false;
+        if (patient.status != PatientStatus.Active || account == address(0) || !DelegateScopes.isValid(scope)) {
+            return false;
+        }
         if (account == patient.account) return true;
         Delegation storage delegation = $.delegations[patientId][account];
-        return scope != 0 && delegation.scope & scope == scope && block.timestamp < delegation.expiresAt;
+        return delegation.scope & scope == scope && block.timestamp < delegation.expiresAt;
     }
 
     /// @inheritdoc IPatientRegistry

@@ -24,11 +24,13 @@ interface IPatientRegistry {
     }
 
     /// @notice A pending key recovery: `newAccount` becomes the patient's account from `executableAt` on,
-    /// unless the patient's current account cancels it first.
+    /// unless the patient's current account cancels it first, and only while `initiator` still acts as a
+    /// registrar for organisation `initiatedBy`.
     struct Recovery {
         address newAccount;
         uint64 executableAt;
         uint32 initiatedBy; // memberId of the registrar's organisation
+        address initiator; // the registrar's operator account
     }
 
     /// @notice A delegate's mandate: what it may do (a `DelegateScopes` bitmask) and until when.
@@ -117,6 +119,10 @@ interface IPatientRegistry {
     /// @notice Patient `patientId`'s recovery cannot run before `executableAt`.
     error PatientRegistryRecoveryNotReady(uint64 patientId, uint64 executableAt);
 
+    /// @notice Patient `patientId`'s recovery was started by `initiator`, which no longer acts as a registrar
+    /// for the same active organisation (suspended, removed, or its key withdrawn): the recovery is void.
+    error PatientRegistryRecoveryInitiatorRevoked(uint64 patientId, address initiator);
+
     /// @notice `delegate` cannot be a delegate of patient `patientId` (zero address or the patient's own account).
     error PatientRegistryInvalidDelegate(uint64 patientId, address delegate);
 
@@ -155,7 +161,9 @@ interface IPatientRegistry {
 
     /// @notice Completes patient `patientId`'s pending recovery once its delay has passed. Anyone may call
     /// (the new account or a hospital relayer).
-    /// @dev Emits {PatientAccountChanged}.
+    /// @dev Refused while the registrar that started it no longer acts for its organisation, or that
+    /// organisation is not active: suspending a hospital or withdrawing a stolen registrar key stops the
+    /// recoveries it started, too. Emits {PatientAccountChanged}.
     function executeRecovery(uint64 patientId) external;
 
     /// @notice Lets `delegate` act for patient `patientId` within `scope` until `expiresAt`; replaces any
@@ -195,6 +203,7 @@ interface IPatientRegistry {
 
     /// @notice Whether `account` may act for active patient `patientId` within every bit of `scope` now:
     /// the patient's own account always may; a delegate may within an unexpired mandate covering `scope`.
+    /// An empty `scope`, or one naming undefined bits, is never granted.
     /// @dev The check later contracts (consent, claims, research) make for patient-side actions.
     function canActFor(uint64 patientId, address account, uint16 scope) external view returns (bool);
 

@@ -458,7 +458,11 @@ contract PatientRegistryTest is MedchainTestBase {
         uint16 within = asked & scope;
         assertEq(patientRegistry.canActFor(patientId, delegate, within), within != 0 && live, "delegate, within scope");
         assertEq(patientRegistry.canActFor(patientId, delegate, scope), live, "delegate, whole scope");
-        assertEq(patientRegistry.canActFor(patientId, patient, asked), true, "the patient always may");
+        assertEq(
+            patientRegistry.canActFor(patientId, patient, asked),
+            DelegateScopes.isValid(asked),
+            "the patient may within any defined scope"
+        );
         assertEq(patientRegistry.canActFor(patientId, stranger, asked), false, "a stranger never may");
         assertEq(patientRegistry.canActFor(patientId, address(0), asked), false, "the zero address never may");
 
