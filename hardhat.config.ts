@@ -17,6 +17,8 @@ const compiler = {
     // OpenZeppelin 5.7 uses `mcopy`; Besu QBFT networks run Cancun milestones.
     evmVersion: "cancun",
     optimizer: { enabled: true, runs: 200 },
+    // Storage layouts let `npm run lint:upgrades` (OpenZeppelin upgrades-core) prove upgrades keep state.
+    outputSelection: { "*": { "*": ["storageLayout"] } },
   },
 };
 
