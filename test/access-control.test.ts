@@ -14,6 +14,7 @@ import {
 } from "../sdk/codes.js";
 import { MemberRegistryV2Mock__factory, PatientRegistryV2Mock__factory } from "../typechain-types/index.js";
 import { buildConsortium, type Consortium, testCommitment } from "./helpers/fixtures.js";
+import { spareAccount } from "./helpers/state.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;
@@ -55,12 +56,6 @@ interface RestrictedFunction {
 
 const METADATA = `0x${"5a".repeat(32)}`;
 const ONE_DAY = 24 * 60 * 60;
-
-function spareAccount(c: Consortium, i: number): HardhatEthersSigner {
-  const account = c.spare[i];
-  if (account === undefined) throw new Error(`the fixture has no spare account ${i}`);
-  return account;
-}
 
 const MATRIX: readonly RestrictedFunction[] = [
   // MemberRegistry: consortium roles.

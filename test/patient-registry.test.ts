@@ -16,6 +16,14 @@ import {
   PatientStatus,
 } from "../sdk/codes.js";
 import { buildConsortium, type Consortium, DEFAULT_TEST_RECOVERY_DELAY, testCommitment } from "./helpers/fixtures.js";
+import {
+  NO_DELEGATION,
+  NO_RECOVERY,
+  readDelegation,
+  readPatient,
+  readRecovery,
+  spareAccount,
+} from "./helpers/state.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;
@@ -30,13 +38,6 @@ const MAX_RECOVERY_DELAY = BigInt(30 * ONE_DAY);
 /** Commitments the fixture and these tests use; the state snapshot reads every one of them. */
 const KNOWN_COMMITMENTS = Array.from({ length: 16 }, (_, n) => testCommitment(n));
 
-/** The `i`-th spare account of the fixture (accounts nobody else uses). */
-function spareAccount(c: Consortium, i: number): HardhatEthersSigner {
-  const account = c.spare[i];
-  if (account === undefined) throw new Error(`the fixture has no spare account ${i}`);
-  return account;
-}
-
 function allAccounts(c: Consortium): string[] {
   return [c.deployer, c.admin, c.council, c.guardian, ...c.signers].map((signer) => signer.address);
 }
@@ -45,30 +46,6 @@ function allAccounts(c: Consortium): string[] {
 async function inAYear(): Promise<bigint> {
   return BigInt((await time.latest()) + 365 * ONE_DAY);
 }
-
-async function readPatient(c: Consortium, patientId: bigint) {
-  const p = await c.patientRegistry.getPatient(patientId);
-  return {
-    account: p.account,
-    status: p.status,
-    deactivationReason: p.deactivationReason,
-    registeredBy: p.registeredBy,
-    registeredAt: p.registeredAt,
-  };
-}
-
-async function readRecovery(c: Consortium, patientId: bigint) {
-  const r = await c.patientRegistry.getRecovery(patientId);
-  return { newAccount: r.newAccount, executableAt: r.executableAt, initiatedBy: r.initiatedBy, initiator: r.initiator };
-}
-
-async function readDelegation(c: Consortium, patientId: bigint, delegate: string) {
-  const d = await c.patientRegistry.getDelegation(patientId, delegate);
-  return { scope: d.scope, expiresAt: d.expiresAt, appointedBy: d.appointedBy };
-}
-
-const NO_RECOVERY = { newAccount: ZeroAddress, executableAt: 0n, initiatedBy: 0n, initiator: ZeroAddress };
-const NO_DELEGATION = { scope: 0n, expiresAt: 0n, appointedBy: 0n };
 
 /**
  * Everything the patient registry stores that a test can reach: counters, every patient (and the next,

@@ -23,6 +23,7 @@ import {
   PatientRegistryV2Mock__factory,
 } from "../typechain-types/index.js";
 import { buildConsortium, type Consortium, testCommitment } from "./helpers/fixtures.js";
+import { readDelegation, readMember, readOperator, readPatient, readRecovery, spareAccount } from "./helpers/state.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;
@@ -39,12 +40,6 @@ const consortiumWithAdminDelay = () => buildConsortium(connection, { adminExecut
 async function implementationOf(proxy: string): Promise<string> {
   const word = await connection.ethers.provider.getStorage(proxy, IMPLEMENTATION_SLOT);
   return getAddress(dataSlice(word, 12));
-}
-
-function spareAccount(c: Consortium, i: number): HardhatEthersSigner {
-  const account = c.spare[i];
-  if (account === undefined) throw new Error(`the fixture has no spare account ${i}`);
-  return account;
 }
 
 /** The two upgradeable registries, seen the same way. */
@@ -153,51 +148,20 @@ async function readEverything(c: Consortium) {
   const memberIds = Array.from({ length: Number(memberCount) + 2 }, (_, i) => BigInt(i));
   const patientIds = Array.from({ length: Number(patientCount) + 2 }, (_, i) => BigInt(i));
 
-  const members = await Promise.all(
-    memberIds.map(async (id) => {
-      const m = await memberRegistry.getMember(id);
-      return {
-        id,
-        kind: m.kind,
-        status: m.status,
-        joinedAt: m.joinedAt,
-        statusChangedAt: m.statusChangedAt,
-        metadataHash: m.metadataHash,
-      };
-    }),
-  );
+  const members = await Promise.all(memberIds.map(async (id) => ({ id, ...(await readMember(c, id)) })));
   const operators = await Promise.all(
-    accounts.map(async (account) => {
-      const o = await memberRegistry.getOperator(account);
-      return { account, memberId: o.memberId, duties: o.duties, addedAt: o.addedAt };
-    }),
+    accounts.map(async (account) => ({ account, ...(await readOperator(c, account)) })),
   );
   const patients = await Promise.all(
-    patientIds.map(async (id) => {
-      const p = await patientRegistry.getPatient(id);
-      const r = await patientRegistry.getRecovery(id);
-      return {
-        id,
-        account: p.account,
-        status: p.status,
-        deactivationReason: p.deactivationReason,
-        registeredBy: p.registeredBy,
-        registeredAt: p.registeredAt,
-        recovery: {
-          newAccount: r.newAccount,
-          executableAt: r.executableAt,
-          initiatedBy: r.initiatedBy,
-          initiator: r.initiator,
-        },
-      };
-    }),
+    patientIds.map(async (id) => ({
+      id,
+      ...(await readPatient(c, id)),
+      recovery: await readRecovery(c, id),
+    })),
   );
   const delegations = await Promise.all(
     patientIds.flatMap((id) =>
-      accounts.map(async (delegate) => {
-        const d = await patientRegistry.getDelegation(id, delegate);
-        return { id, delegate, scope: d.scope, expiresAt: d.expiresAt, appointedBy: d.appointedBy };
-      }),
+      accounts.map(async (delegate) => ({ id, delegate, ...(await readDelegation(c, id, delegate)) })),
     ),
   );
   const patientIdOf = await Promise.all(accounts.map((account) => patientRegistry.patientIdOf(account)));
