@@ -112,3 +112,74 @@ export const MembershipReason = {
 } as const;
 /** A {@link MembershipReason} value. */
 export type MembershipReason = (typeof MembershipReason)[keyof typeof MembershipReason];
+
+/** Categories of medical records (`RecordCategory` in Solidity); a grant holds a set as a bitmask. */
+export const RecordCategory = {
+  Outpatient: 0,
+  Inpatient: 1,
+  Dental: 2,
+  TraditionalChineseMedicine: 3,
+  Allergy: 4,
+  LabResult: 5,
+  ImagingReport: 6,
+  PathologyReport: 7,
+  DischargeSummary: 8,
+  AdvanceDirective: 9,
+  PreventiveCare: 10,
+  Vaccination: 11,
+  Medication: 12,
+  ClaimDocument: 13,
+} as const;
+/** A {@link RecordCategory} value. */
+export type RecordCategory = (typeof RecordCategory)[keyof typeof RecordCategory];
+
+/** Why data is used (`Purpose` in Solidity); a grant holds a set as a bitmask. */
+export const Purpose = {
+  Treatment: 0,
+  CareCoordination: 1,
+  InsuranceClaim: 2,
+  Research: 3,
+  PublicHealth: 4,
+  ThirdParty: 5,
+} as const;
+/** A {@link Purpose} value. */
+export type Purpose = (typeof Purpose)[keyof typeof Purpose];
+
+/** Why a clinician opened emergency access (`EmergencyReason` in Solidity). */
+export const EmergencyReason = {
+  Unconscious: 0,
+  LifeThreatening: 1,
+  MentalIncapacity: 2,
+  DelegateUnreachable: 3,
+} as const;
+/** An {@link EmergencyReason} value. */
+export type EmergencyReason = (typeof EmergencyReason)[keyof typeof EmergencyReason];
+
+/** Every category bit defined today (`Categories.ALL`). */
+export const ALL_CATEGORIES = (1 << Object.keys(RecordCategory).length) - 1;
+/** Every purpose bit defined today (`Purposes.ALL`). */
+export const ALL_PURPOSES = (1 << Object.keys(Purpose).length) - 1;
+
+/**
+ * The category bitmask a grant stores.
+ *
+ * @example
+ * ```ts
+ * categoryMask(RecordCategory.Medication, RecordCategory.LabResult); // 0b1_0000_0010_0000
+ * ```
+ */
+export function categoryMask(...categories: RecordCategory[]): number {
+  return categories.reduce<number>((mask, category) => mask | (1 << category), 0);
+}
+
+/**
+ * The purpose bitmask a grant stores.
+ *
+ * @example
+ * ```ts
+ * purposeMask(Purpose.Treatment, Purpose.CareCoordination); // 0b11
+ * ```
+ */
+export function purposeMask(...purposes: Purpose[]): number {
+  return purposes.reduce<number>((mask, purpose) => mask | (1 << purpose), 0);
+}

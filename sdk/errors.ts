@@ -1,11 +1,12 @@
 import { ErrorFragment, Interface, isHexString, type Result } from "ethers";
 
 import {
+  ConsentRegistry__factory,
   ConsortiumAuthority__factory,
   MemberRegistry__factory,
   PatientRegistry__factory,
 } from "../typechain-types/index.js";
-import { DeactivationReason, Duty, MemberKind, MemberStatus } from "./codes.js";
+import { Duty, EmergencyReason, MemberKind, MemberStatus, Purpose, RecordCategory } from "./codes.js";
 
 /** Base class of every error the SDK throws: a one-line `shortMessage`, optional `details`, the `cause`. */
 export class MedchainError extends Error {
@@ -67,7 +68,12 @@ export class MedchainContractError extends MedchainError {
 export const medchainErrorsInterface: Interface = (() => {
   const seen = new Set<string>();
   const fragments: ErrorFragment[] = [];
-  for (const abi of [MemberRegistry__factory.abi, PatientRegistry__factory.abi, ConsortiumAuthority__factory.abi]) {
+  for (const abi of [
+    MemberRegistry__factory.abi,
+    PatientRegistry__factory.abi,
+    ConsentRegistry__factory.abi,
+    ConsortiumAuthority__factory.abi,
+  ]) {
     for (const fragment of new Interface(abi).fragments) {
       if (fragment instanceof ErrorFragment && !seen.has(fragment.selector)) {
         seen.add(fragment.selector);
@@ -117,12 +123,44 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   PatientRegistryUnknownDelegate: (a) => `${a[1]} holds no mandate for patient ${a[0]}`,
   PatientRegistryRecoveryDelayOutOfRange: (a) =>
     `the recovery delay must be between ${a[1]} and ${a[2]} seconds; ${a[0]} is not`,
+  ConsentRegistryInvalidCategories: (a) => `category set ${a[0]} is empty or names categories that do not exist`,
+  ConsentRegistryInvalidPurposes: (a) => `purpose set ${a[0]} is empty or names purposes that do not exist`,
+  ConsentRegistryInvalidWindow: (a) => `a grant must end after it starts (notBefore ${a[0]}, expiresAt ${a[1]})`,
+  ConsentRegistryExpiryInPast: (a) => `a grant must end in the future; ${isoTime(a[0])} has passed`,
+  ConsentRegistryGranteeNotActive: (a) =>
+    `organisation ${a[0]} is ${nameOf(MemberStatus, a[1])}, not an active member, so it cannot receive consent`,
+  ConsentRegistryPatientNotActive: (a) => `patient ${a[0]} is unknown or deactivated`,
+  ConsentRegistryUnauthorizedActor: (a) =>
+    `${a[1]} is neither patient ${a[0]}'s account nor a delegate whose mandate covers consent now`,
+  ConsentRegistryNoActiveGrant: (a) => `patient ${a[0]} has no unrevoked grant to organisation ${a[1]}`,
+  ConsentRegistryExpiredSignature: (a) => `the signature's deadline ${isoTime(a[0])} has passed; ask for a new one`,
+  ConsentRegistryInvalidNonce: (a) =>
+    `the signature carries nonce ${a[2]} but patient ${a[0]}'s current nonce is ${a[1]} (replayed or cancelled)`,
+  ConsentRegistryInvalidSignature: (a) => `the signature is not ${a[0]}'s over this request on this chain and contract`,
+  ConsentRegistryNonceNotIncreasing: (a) => `patient ${a[0]}'s nonce is ${a[1]}; the new nonce must be higher`,
+  ConsentRegistryBreakGlassNotAllowed: (a) => `governance has taken organisation ${a[0]}'s right to break glass`,
+  ConsentRegistryBreakGlassNotHospital: (a) =>
+    `only hospitals open emergency access; organisation ${a[0]} is a ${nameOf(MemberKind, a[1])}`,
+  ConsentRegistryNoOpenBreakGlass: (a) => `organisation ${a[1]} has no open emergency access to patient ${a[0]}`,
+  ConsentRegistryUnauthorizedBreakGlassClose: (a) =>
+    `${a[2]} may not end organisation ${a[1]}'s emergency access to patient ${a[0]}`,
+  ConsentRegistryBreakGlassDurationOutOfRange: (a) =>
+    `emergency access must last between ${a[1]} and ${a[2]} seconds; ${a[0]} is not`,
+  ConsentRegistryAccessNotAuthorized: (a) =>
+    `organisation ${a[1]} is not authorised now to access patient ${a[0]}'s ${nameOf(RecordCategory, a[2])} ` +
+    `records for ${nameOf(Purpose, a[3])}; the access was refused and not logged`,
+  ConsentRegistryZeroRecordRef: () => "an access log entry needs a record reference",
   AccessManagedUnauthorized: (a) => `${a[0]} is not allowed to call this function by the consortium authority`,
   AccessManagerNotScheduled: () => "this action goes through an execution delay: schedule it first",
   AccessManagerNotReady: () => "this scheduled action's delay has not passed yet",
   AccessManagerUnauthorizedAccount: (a) => `${a[0]} does not hold consortium role ${a[1]}`,
   InvalidInitialization: () => "this contract is already initialised",
 };
+
+const isoTime = (seconds: unknown): string => new Date(Number(seconds) * 1000).toISOString();
+
+/** The human names of emergency reasons, for messages and narratives. */
+export const emergencyReasonName = (reason: unknown): string => nameOf(EmergencyReason, reason);
 
 function describeContractError(errorName: string, args: Result): string {
   const message = MESSAGES[errorName];

@@ -8,5 +8,6 @@
  * ```
  */
 export * from "./codes.js";
+export * from "./consent.js";
 export * from "./errors.js";
 export * from "./identity.js";

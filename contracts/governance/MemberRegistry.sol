@@ -105,14 +105,16 @@ contract MemberRegistry is IMemberRegistry, AccessManagedUpgradeable, UUPSUpgrad
 
     /// @inheritdoc IMemberRegistry
     function requireDuty(address operator, Duty duty) external view returns (uint32 memberId, MemberKind kind) {
-        MemberRegistryStorage storage $ = _storage();
-        Operator storage entry = $.operators[operator];
-        memberId = entry.memberId;
-        if (memberId == 0) revert MemberRegistryUnknownOperator(operator);
-        Member storage member = $.members[memberId];
-        if (member.status != MemberStatus.Active) revert MemberRegistryMemberNotActive(memberId, member.status);
-        if (!Duties.has(entry.duties, duty)) revert MemberRegistryMissingDuty(operator, memberId, duty);
-        kind = member.kind;
+        uint16 duties;
+        (memberId, kind, duties) = _requireActiveOperator(operator);
+        if (!Duties.has(duties, duty)) revert MemberRegistryMissingDuty(operator, memberId, duty);
+    }
+
+    /// @inheritdoc IMemberRegistry
+    function requireActiveOperator(
+        address operator
+    ) external view returns (uint32 memberId, MemberKind kind, uint16 duties) {
+        return _requireActiveOperator(operator);
     }
 
     /// @inheritdoc IMemberRegistry
@@ -160,6 +162,18 @@ contract MemberRegistry is IMemberRegistry, AccessManagedUpgradeable, UUPSUpgrad
         MemberRegistryStorage storage $ = _storage();
         if ($.operators[msg.sender].memberId == memberId && _hasDuty(msg.sender, Duty.OrgAdmin)) return;
         _checkCanCall(msg.sender, msg.data);
+    }
+
+    function _requireActiveOperator(
+        address operator
+    ) private view returns (uint32 memberId, MemberKind kind, uint16 duties) {
+        MemberRegistryStorage storage $ = _storage();
+        Operator storage entry = $.operators[operator];
+        memberId = entry.memberId;
+        if (memberId == 0) revert MemberRegistryUnknownOperator(operator);
+        Member storage member = $.members[memberId];
+        if (member.status != MemberStatus.Active) revert MemberRegistryMemberNotActive(memberId, member.status);
+        return (memberId, member.kind, entry.duties);
     }
 
     function _hasDuty(address operator, Duty duty) private view returns (bool) {

@@ -114,6 +114,16 @@ interface IMemberRegistry {
     /// @return kind that organisation's kind, so callers can check it (e.g. only hospitals register patients).
     function requireDuty(address operator, Duty duty) external view returns (uint32 memberId, MemberKind kind);
 
+    /// @notice The organisation that `operator` acts for, if it is active, whatever the operator's duties.
+    /// @dev For actions any operator may take for its organisation (recording an access, relaying). Reverts
+    /// with {MemberRegistryUnknownOperator} or {MemberRegistryMemberNotActive}.
+    /// @return memberId the organisation `operator` acts for.
+    /// @return kind that organisation's kind.
+    /// @return duties the operator's duty bitmask.
+    function requireActiveOperator(
+        address operator
+    ) external view returns (uint32 memberId, MemberKind kind, uint16 duties);
+
     /// @notice Whether `operator` currently acts for an active organisation with `duty` (never reverts).
     function hasDuty(address operator, Duty duty) external view returns (bool);
 

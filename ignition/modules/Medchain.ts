@@ -1,5 +1,6 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
+import ConsentModule from "./Consent.js";
 import GovernanceModule from "./Governance.js";
 import IdentityModule from "./Identity.js";
 import { ConsortiumRole } from "./roles.js";
@@ -21,15 +22,16 @@ export default buildModule("Medchain", (m) => {
 
   const { authority, memberRegistry } = m.useModule(GovernanceModule);
   const { patientRegistry } = m.useModule(IdentityModule);
+  const { consentRegistry } = m.useModule(ConsentModule);
 
   const grantAdmin = m.call(authority, "grantRole", [ConsortiumRole.Admin, admin, adminExecutionDelay], {
     id: "GrantAdminRole",
-    after: [GovernanceModule, IdentityModule],
+    after: [GovernanceModule, IdentityModule, ConsentModule],
   });
   m.call(authority, "renounceRole", [ConsortiumRole.Admin, deployer], {
     id: "DeployerRenouncesAdminRole",
     after: [grantAdmin],
   });
 
-  return { authority, memberRegistry, patientRegistry };
+  return { authority, memberRegistry, patientRegistry, consentRegistry };
 });

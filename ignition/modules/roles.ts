@@ -1,11 +1,11 @@
 import type { Interface } from "ethers";
 
 import { ConsortiumRole } from "../../sdk/codes.js";
-import { MemberRegistry__factory } from "../../typechain-types/index.js";
+import { ConsentRegistry__factory, MemberRegistry__factory } from "../../typechain-types/index.js";
 
 /**
  * Which consortium role may call which restricted selector. Anything restricted and not listed here
- * (upgrades, `setRecoveryDelay`, the authority's own functions) belongs to the admin role, which is
+ * (upgrades, `setRecoveryDelay`, `setBreakGlassDuration`, the authority's own functions) belongs to the admin role, which is
  * `AccessManager`'s default. `test/access-control.test.ts` checks the outcome independently.
  */
 function selectors(contractInterface: Interface, names: string[]): string[] {
@@ -29,5 +29,10 @@ export const MEMBERSHIP_SELECTORS = selectors(memberRegistryInterface, [
 
 /** MemberRegistry selectors of the guardian (the emergency brake: no delay). */
 export const GUARDIAN_SELECTORS = selectors(memberRegistryInterface, ["suspendMember", "removeOperator"]);
+
+/** ConsentRegistry selectors of the guardian: taking (or giving back) an organisation's break-glass right. */
+export const CONSENT_GUARDIAN_SELECTORS = selectors(ConsentRegistry__factory.createInterface(), [
+  "setBreakGlassAllowed",
+]);
 
 export { ConsortiumRole };

@@ -1,12 +1,15 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 
+import { DEFAULT_BREAK_GLASS_DURATION_SECONDS } from "../../ignition/modules/Consent.js";
 import { DEFAULT_RECOVERY_DELAY_SECONDS } from "../../ignition/modules/Identity.js";
 import MedchainModule from "../../ignition/modules/Medchain.js";
 import {
+  ConsentRegistry__factory,
   ConsortiumAuthority__factory,
   MemberRegistry__factory,
   PatientRegistry__factory,
+  type ConsentRegistry,
   type ConsortiumAuthority,
   type MemberRegistry,
   type PatientRegistry,
@@ -19,6 +22,7 @@ export interface DeployOptions {
   adminExecutionDelay?: number;
   membershipExecutionDelay?: number;
   recoveryDelay?: number;
+  breakGlassDuration?: number;
 }
 
 /** The system as the Ignition module deploys it, with the accounts holding the consortium roles. */
@@ -26,6 +30,7 @@ export interface Deployment {
   authority: ConsortiumAuthority;
   memberRegistry: MemberRegistry;
   patientRegistry: PatientRegistry;
+  consentRegistry: ConsentRegistry;
   deployer: HardhatEthersSigner;
   admin: HardhatEthersSigner;
   council: HardhatEthersSigner;
@@ -53,12 +58,14 @@ export async function deployMedchain(connection: Connection, options: DeployOpti
         guardian: guardian.address,
       },
       Identity: { recoveryDelay: options.recoveryDelay ?? DEFAULT_RECOVERY_DELAY_SECONDS },
+      Consent: { breakGlassDuration: options.breakGlassDuration ?? DEFAULT_BREAK_GLASS_DURATION_SECONDS },
     },
   });
   return {
     authority: ConsortiumAuthority__factory.connect(await deployed.authority.getAddress(), deployer),
     memberRegistry: MemberRegistry__factory.connect(await deployed.memberRegistry.getAddress(), deployer),
     patientRegistry: PatientRegistry__factory.connect(await deployed.patientRegistry.getAddress(), deployer),
+    consentRegistry: ConsentRegistry__factory.connect(await deployed.consentRegistry.getAddress(), deployer),
     deployer,
     admin,
     council,

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
+import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+
+import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
+import {IMemberRegistry} from "../interfaces/IMemberRegistry.sol";
+import {IPatientRegistry} from "../interfaces/IPatientRegistry.sol";
+import {Categories, EmergencyReason, Purpose, Purposes, RecordCategory} from "../types/ConsentCodes.sol";
+import {Duty, MemberKind, MemberStatus} from "../types/MemberCodes.sol";
+import {DelegateScopes, PatientStatus} from "../types/PatientCodes.sol";
+
+/// @title ConsentRegistry
+/// @notice Patients' consent to member organisations, signed directly or off chain (EIP-712, relayed), with
+/// audited emergency break-glass and an access log that records only authorised accesses.
+/// @dev Deployed behind a UUPS proxy; upgrades and `setBreakGlassDuration` are admin-role selectors,
+/// `setBreakGlassAllowed` is the guardian's. State lives in ERC-7201 namespaced storage. The EIP-712 domain
+/// is built from constants and `address(this)` (the proxy), so it needs no storage and survives upgrades.
+/// @custom:security-contact security@medchain.example
+contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable, UUPSUpgradeable {
+    /// @dev How an access is authorised, if at all.
+    enum Authorization {
+        None,
+        Grant,
+        BreakGlass
+    }
+
+    /// @dev Per-organisation break-glass bookkeeping.
+    struct BreakGlassRecord {
+        uint64 openedCount;
+        bool revoked; // governance took the right away
+    }
+
+    /// @custom:storage-location erc7201:medchain.storage.ConsentRegistry
+    struct ConsentRegistryStorage {
+        uint64 breakGlassDuration;
+        mapping(uint64 patientId => mapping(uint32 grantee => Grant)) grants;
+        mapping(uint64 patientId => mapping(uint32 grantee => bytes32)) consentForms;
+        mapping(uint64 patientId => uint256) nonces;
+        mapping(uint64 patientId => mapping(uint32 memberId => BreakGlass)) breakGlass;
+        mapping(uint32 memberId => BreakGlassRecord) breakGlassRecords;
+    }
+
+    /// @notice EIP-712 type of a signed grant.
+    bytes32 public constant GRANT_TYPEHASH = keccak256(
+        "Grant(uint64 patientId,uint32 grantee,uint32 categories,uint16 purposes,uint64 notBefore,"
+        "uint64 expiresAt,bytes32 consentFormHash,uint256 nonce,uint64 deadline)"
+    );
+    /// @notice EIP-712 type of a signed revocation.
+    bytes32 public constant REVOKE_TYPEHASH = keccak256(
+        "Revoke(uint64 patientId,uint32 grantee,uint256 nonce,uint64 deadline)"
+    );
+
+    /// @notice Shortest emergency access governance may set.
+    uint64 public constant MIN_BREAK_GLASS_DURATION = 15 minutes;
+    /// @notice Longest emergency access governance may set: beyond it, consent must be sought.
+    uint64 public constant MAX_BREAK_GLASS_DURATION = 72 hours;
+
+    bytes32 private constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
+    string private constant DOMAIN_NAME = "medchain ConsentRegistry";
+    string private constant DOMAIN_VERSION = "1";
+    bytes32 private constant DOMAIN_NAME_HASH = keccak256(bytes(DOMAIN_NAME));
+    bytes32 private constant DOMAIN_VERSION_HASH = keccak256(bytes(DOMAIN_VERSION));
+
+    // keccak256(abi.encode(uint256(keccak256("medchain.storage.ConsentRegistry")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_LOCATION = 0x80e1fcfec8e344e24e12631955810b9b03d53389bc92288e366e92e5a6cab500;
+
+    /// @notice The consortium's member registry.
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    IMemberRegistry public immutable memberRegistry;
+    /// @notice The consortium's patient registry.
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    IPatientRegistry public immutable patientRegistry;
+
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IMemberRegistry memberRegistry_, IPatientRegistry patientRegistry_) {
+        memberRegistry = memberRegistry_;
+        patientRegistry = patientRegistry_;
+        _disableInitializers();
+    }
+
+    /// @notice Sets the consortium authority and the emergency-access duration of this proxy. Callable once.
+    function initialize(address initialAuthority, uint64 initialBreakGlassDuration) external initializer {
+        __AccessManaged_init(initialAuthority);
+        _setBreakGlassDuration(initialBreakGlassDuration);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function grant(GrantRequest calldata request) external {
+        bool byDelegate = _requireConsentActor(request.patientId, msg.sender);
+        _grant(request, msg.sender, byDelegate);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function grantBySig(DelegatedGrantRequest calldata delegatedRequest) external {
+        GrantRequest calldata request = delegatedRequest.request;
+        _useSignature(
+            request.patientId,
+            delegatedRequest.signer,
+            delegatedRequest.nonce,
+            delegatedRequest.deadline,
+            _grantStructHash(request, delegatedRequest.nonce, delegatedRequest.deadline),
+            delegatedRequest.signature
+        );
+        bool byDelegate = _requireConsentActor(request.patientId, delegatedRequest.signer);
+        _grant(request, delegatedRequest.signer, byDelegate);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function revoke(RevokeRequest calldata request) external {
+        _requireConsentActor(request.patientId, msg.sender);
+        _revoke(request.patientId, request.grantee, msg.sender);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function revokeBySig(DelegatedRevokeRequest calldata delegatedRequest) external {
+        RevokeRequest calldata request = delegatedRequest.request;
+        _useSignature(
+            request.patientId,
+            delegatedRequest.signer,
+            delegatedRequest.nonce,
+            delegatedRequest.deadline,
+            _revokeStructHash(request, delegatedRequest.nonce, delegatedRequest.deadline),
+            delegatedRequest.signature
+        );
+        _requireConsentActor(request.patientId, delegatedRequest.signer);
+        _revoke(request.patientId, request.grantee, delegatedRequest.signer);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function invalidateNonces(uint64 patientId, uint256 newNonce) external {
+        _requireConsentActor(patientId, msg.sender);
+        ConsentRegistryStorage storage $ = _storage();
+        uint256 current = $.nonces[patientId];
+        if (newNonce <= current) revert ConsentRegistryNonceNotIncreasing(patientId, current, newNonce);
+        $.nonces[patientId] = newNonce;
+        emit NoncesInvalidated(patientId, msg.sender, newNonce);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function openBreakGlass(uint64 patientId, EmergencyReason reason) external returns (uint64 endsAt) {
+        (uint32 memberId, MemberKind kind) = memberRegistry.requireDuty(msg.sender, Duty.Clinician);
+        if (kind != MemberKind.Hospital) revert ConsentRegistryBreakGlassNotHospital(memberId, kind);
+        ConsentRegistryStorage storage $ = _storage();
+        BreakGlassRecord storage record = $.breakGlassRecords[memberId];
+        if (record.revoked) revert ConsentRegistryBreakGlassNotAllowed(memberId);
+        if (!patientRegistry.isActivePatient(patientId)) revert ConsentRegistryPatientNotActive(patientId);
+
+        endsAt = uint64(block.timestamp) + $.breakGlassDuration;
+        $.breakGlass[patientId][memberId] = BreakGlass({endsAt: endsAt, reason: reason, openedBy: msg.sender});
+        ++record.openedCount;
+        emit BreakGlassOpened(patientId, memberId, msg.sender, reason, endsAt);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function closeBreakGlass(uint64 patientId, uint32 memberId) external {
+        BreakGlass storage breakGlass = _storage().breakGlass[patientId][memberId];
+        if (breakGlass.endsAt <= block.timestamp) revert ConsentRegistryNoOpenBreakGlass(patientId, memberId);
+        if (!_mayCloseBreakGlass(patientId, memberId)) {
+            revert ConsentRegistryUnauthorizedBreakGlassClose(patientId, memberId, msg.sender);
+        }
+        breakGlass.endsAt = uint64(block.timestamp);
+        emit BreakGlassClosed(patientId, memberId, msg.sender);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function setBreakGlassAllowed(uint32 memberId, bool allowed) external restricted {
+        _storage().breakGlassRecords[memberId].revoked = !allowed;
+        emit BreakGlassRightChanged(memberId, allowed);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function setBreakGlassDuration(uint64 newDuration) external restricted {
+        _setBreakGlassDuration(newDuration);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function logAccess(uint64 patientId, RecordCategory category, Purpose purpose, bytes32 recordRef) external {
+        if (recordRef == bytes32(0)) revert ConsentRegistryZeroRecordRef();
+        (uint32 memberId, , ) = memberRegistry.requireActiveOperator(msg.sender);
+        // requireActiveOperator has just established that the caller's organisation is active.
+        Authorization authorization = _authorization(patientId, memberId, category, purpose, true);
+        if (authorization == Authorization.None) {
+            revert ConsentRegistryAccessNotAuthorized(patientId, memberId, category, purpose);
+        }
+        emit AccessLogged(
+            patientId,
+            memberId,
+            msg.sender,
+            category,
+            purpose,
+            recordRef,
+            authorization == Authorization.BreakGlass
+        );
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function isAuthorized(
+        uint64 patientId,
+        uint32 memberId,
+        RecordCategory category,
+        Purpose purpose
+    ) external view returns (bool) {
+        return _authorization(patientId, memberId, category, purpose, false) != Authorization.None;
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function getGrant(uint64 patientId, uint32 grantee) external view returns (Grant memory) {
+        return _storage().grants[patientId][grantee];
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function getConsentFormHash(uint64 patientId, uint32 grantee) external view returns (bytes32) {
+        return _storage().consentForms[patientId][grantee];
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function getBreakGlass(uint64 patientId, uint32 memberId) external view returns (BreakGlass memory) {
+        return _storage().breakGlass[patientId][memberId];
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function breakGlassRecord(uint32 memberId) external view returns (uint64 openedCount, bool allowed) {
+        BreakGlassRecord storage record = _storage().breakGlassRecords[memberId];
+        return (record.openedCount, !record.revoked);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function breakGlassDuration() external view returns (uint64) {
+        return _storage().breakGlassDuration;
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function nonces(uint64 patientId) external view returns (uint256) {
+        return _storage().nonces[patientId];
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function grantDigest(
+        GrantRequest calldata request,
+        uint256 nonce,
+        uint64 deadline
+    ) external view returns (bytes32) {
+        return MessageHashUtils.toTypedDataHash(_domainSeparator(), _grantStructHash(request, nonce, deadline));
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function revokeDigest(
+        RevokeRequest calldata request,
+        uint256 nonce,
+        uint64 deadline
+    ) external view returns (bytes32) {
+        return MessageHashUtils.toTypedDataHash(_domainSeparator(), _revokeStructHash(request, nonce, deadline));
+    }
+
+    /// @inheritdoc IERC5267
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        )
+    {
+        // 0x0f: name, version, chainId and verifyingContract are set; no salt, no extensions.
+        return (hex"0f", DOMAIN_NAME, DOMAIN_VERSION, block.chainid, address(this), bytes32(0), new uint256[](0));
+    }
+
+    /// @dev Upgrades go through the consortium authority: `upgradeToAndCall` is an admin-role selector.
+    function _authorizeUpgrade(address) internal override restricted {}
+
+    /// @dev The one place a grant is written; direct and signed paths share it.
+    function _grant(GrantRequest calldata request, address grantedBy, bool byDelegate) private {
+        if (!Categories.isValid(request.categories)) revert ConsentRegistryInvalidCategories(request.categories);
+        if (!Purposes.isValid(request.purposes)) revert ConsentRegistryInvalidPurposes(request.purposes);
+        if (request.expiresAt <= request.notBefore) {
+            revert ConsentRegistryInvalidWindow(request.notBefore, request.expiresAt);
+        }
+        if (request.expiresAt <= block.timestamp) {
+            revert ConsentRegistryExpiryInPast(request.expiresAt, uint64(block.timestamp));
+        }
+        if (!memberRegistry.isActiveMember(request.grantee)) {
+            MemberStatus status = memberRegistry.getMember(request.grantee).status;
+            revert ConsentRegistryGranteeNotActive(request.grantee, status);
+        }
+
+        ConsentRegistryStorage storage $ = _storage();
+        Grant storage stored = $.grants[request.patientId][request.grantee];
+        bool hadConsentForm = stored.hasConsentForm;
+        bool hasConsentForm = request.consentFormHash != bytes32(0);
+        $.grants[request.patientId][request.grantee] = Grant({
+            categories: request.categories,
+            purposes: request.purposes,
+            notBefore: request.notBefore,
+            expiresAt: request.expiresAt,
+            revokedAt: 0,
+            grantedByDelegate: byDelegate,
+            hasConsentForm: hasConsentForm
+        });
+        if (hasConsentForm) {
+            $.consentForms[request.patientId][request.grantee] = request.consentFormHash;
+        } else if (hadConsentForm) {
+            delete $.consentForms[request.patientId][request.grantee];
+        }
+        emit ConsentGranted(
+            request.patientId,
+            request.grantee,
+            grantedBy,
+            request.categories,
+            request.purposes,
+            request.notBefore,
+            request.expiresAt,
+            request.consentFormHash
+        );
+    }
+
+    /// @dev The one place a grant is revoked; direct and signed paths share it.
+    function _revoke(uint64 patientId, uint32 grantee, address revokedBy) private {
+        Grant storage stored = _storage().grants[patientId][grantee];
+        if (stored.expiresAt == 0 || stored.revokedAt != 0) revert ConsentRegistryNoActiveGrant(patientId, grantee);
+        stored.revokedAt = uint64(block.timestamp);
+        emit ConsentRevoked(patientId, grantee, revokedBy);
+    }
+
+    /// @dev Checks deadline, nonce and signature of a relayed request, then consumes the nonce.
+    function _useSignature(
+        uint64 patientId,
+        address signer,
+        uint256 nonce,
+        uint64 deadline,
+        bytes32 structHash,
+        bytes calldata signature
+    ) private {
+        if (block.timestamp > deadline) revert ConsentRegistryExpiredSignature(deadline, uint64(block.timestamp));
+        ConsentRegistryStorage storage $ = _storage();
+        uint256 current = $.nonces[patientId];
+        if (nonce != current) revert ConsentRegistryInvalidNonce(patientId, current, nonce);
+        bytes32 digest = MessageHashUtils.toTypedDataHash(_domainSeparator(), structHash);
+        // EOA signatures through ECDSA.tryRecover (which refuses high-s malleable forms), contract
+        // wallets through ERC-1271.
+        if (!SignatureChecker.isValidSignatureNow(signer, digest, signature)) {
+            revert ConsentRegistryInvalidSignature(signer);
+        }
+        // A nonce is a uint256 counter incremented by one per signature: it cannot overflow.
+        unchecked {
+            $.nonces[patientId] = current + 1;
+        }
+    }
+
+    /// @dev `account` must be the patient's current account (returns false) or a delegate whose mandate
+    /// covers consent now (returns true), for an active patient.
+    function _requireConsentActor(uint64 patientId, address account) private view returns (bool byDelegate) {
+        IPatientRegistry.Patient memory patient = patientRegistry.getPatient(patientId);
+        if (patient.status != PatientStatus.Active) revert ConsentRegistryPatientNotActive(patientId);
+        if (account == patient.account) return false;
+        if (!patientRegistry.canActFor(patientId, account, DelegateScopes.CONSENT)) {
+            revert ConsentRegistryUnauthorizedActor(patientId, account);
+        }
+        return true;
+    }
+
+    /// @dev A clinician of the organisation itself, or the patient or a consent delegate, may end it early.
+    function _mayCloseBreakGlass(uint64 patientId, uint32 memberId) private view returns (bool) {
+        if (
+            memberRegistry.getOperator(msg.sender).memberId == memberId &&
+            memberRegistry.hasDuty(msg.sender, Duty.Clinician)
+        ) return true;
+        return patientRegistry.canActFor(patientId, msg.sender, DelegateScopes.CONSENT);
+    }
+
+    /// @dev Constant work: the grant slot, the break-glass slots only without a grant, then one status read in
+    /// each registry only when a grant or an emergency access applies.
+    function _authorization(
+        uint64 patientId,
+        uint32 memberId,
+        RecordCategory category,
+        Purpose purpose,
+        bool memberKnownActive
+    ) private view returns (Authorization authorization) {
+        ConsentRegistryStorage storage $ = _storage();
+        Grant memory stored = $.grants[patientId][memberId];
+        if (
+            stored.revokedAt == 0 &&
+            stored.notBefore <= block.timestamp &&
+            block.timestamp < stored.expiresAt &&
+            stored.categories & Categories.bit(category) != 0 &&
+            stored.purposes & Purposes.bit(purpose) != 0
+        ) {
+            authorization = Authorization.Grant;
+        } else if (
+            purpose == Purpose.Treatment &&
+            block.timestamp < $.breakGlass[patientId][memberId].endsAt &&
+            !$.breakGlassRecords[memberId].revoked
+        ) {
+            authorization = Authorization.BreakGlass;
+        } else {
+            return Authorization.None;
+        }
+        if (!memberKnownActive && !memberRegistry.isActiveMember(memberId)) return Authorization.None;
+        if (!patientRegistry.isActivePatient(patientId)) return Authorization.None;
+    }
+
+    function _setBreakGlassDuration(uint64 newDuration) private {
+        if (newDuration < MIN_BREAK_GLASS_DURATION || newDuration > MAX_BREAK_GLASS_DURATION) {
+            revert ConsentRegistryBreakGlassDurationOutOfRange(
+                newDuration,
+                MIN_BREAK_GLASS_DURATION,
+                MAX_BREAK_GLASS_DURATION
+            );
+        }
+        ConsentRegistryStorage storage $ = _storage();
+        emit BreakGlassDurationChanged($.breakGlassDuration, newDuration);
+        $.breakGlassDuration = newDuration;
+    }
+
+    function _grantStructHash(
+        GrantRequest calldata request,
+        uint256 nonce,
+        uint64 deadline
+    ) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    GRANT_TYPEHASH,
+                    request.patientId,
+                    request.grantee,
+                    request.categories,
+                    request.purposes,
+                    request.notBefore,
+                    request.expiresAt,
+                    request.consentFormHash,
+                    nonce,
+                    deadline
+                )
+            );
+    }
+
+    function _revokeStructHash(
+        RevokeRequest calldata request,
+        uint256 nonce,
+        uint64 deadline
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(REVOKE_TYPEHASH, request.patientId, request.grantee, nonce, deadline));
+    }
+
+    function _domainSeparator() private view returns (bytes32) {
+        return
+            keccak256(abi.encode(DOMAIN_TYPEHASH, DOMAIN_NAME_HASH, DOMAIN_VERSION_HASH, block.chainid, address(this)));
+    }
+
+    function _storage() private pure returns (ConsentRegistryStorage storage $) {
+        assembly ("memory-safe") {
+            $.slot := STORAGE_LOCATION
+        }
+    }
+}

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {EmergencyReason, Purpose, RecordCategory} from "../types/ConsentCodes.sol";
+import {MemberKind, MemberStatus} from "../types/MemberCodes.sol";
+
+/// @title IConsentRegistry
+/// @notice Patients' consent to member organisations: which record categories, for which purposes, within
+/// which window; signed off chain (EIP-712) and relayed so patients never pay gas; audited emergency
+/// break-glass; and an access log that refuses to record an access that was not authorised.
+/// @dev One grant per (patient, grantee) pair, in one storage slot: {isAuthorized} does constant work.
+/// History lives in events. Grants refer to `patientId` and `memberId`, never to accounts.
+interface IConsentRegistry {
+    /// @notice What a patient grants an organisation. Used directly and inside {DelegatedGrantRequest}.
+    struct GrantRequest {
+        uint64 patientId;
+        uint32 grantee; // memberId of the organisation receiving access
+        uint32 categories; // RecordCategory bitmask
+        uint16 purposes; // Purpose bitmask
+        uint64 notBefore; // first second of access
+        uint64 expiresAt; // first second without access
+        bytes32 consentFormHash; // keccak256 of the signed consent form's bytes, or zero
+    }
+
+    /// @notice A {GrantRequest} signed off chain by `signer` (the patient or a consent delegate) and relayed.
+    struct DelegatedGrantRequest {
+        GrantRequest request;
+        address signer;
+        uint256 nonce; // the patient's current signature nonce
+        uint64 deadline; // last second (inclusive) at which the signature may be used
+        bytes signature; // EIP-712 signature (65-byte ECDSA, or anything the signer's ERC-1271 wallet accepts)
+    }
+
+    /// @notice Which grant to revoke.
+    struct RevokeRequest {
+        uint64 patientId;
+        uint32 grantee;
+    }
+
+    /// @notice A {RevokeRequest} signed off chain and relayed.
+    struct DelegatedRevokeRequest {
+        RevokeRequest request;
+        address signer;
+        uint256 nonce;
+        uint64 deadline;
+        bytes signature;
+    }
+
+    /// @notice A stored grant (one slot). The consent-form hash lives beside it, read by {getConsentFormHash}.
+    struct Grant {
+        uint32 categories;
+        uint16 purposes;
+        uint64 notBefore;
+        uint64 expiresAt;
+        uint64 revokedAt; // 0 while not revoked
+        bool grantedByDelegate; // who granted: the patient's own account (false) or a delegate (true)
+        bool hasConsentForm;
+    }
+
+    /// @notice An emergency access opened by a clinician of organisation `memberId` (one slot).
+    struct BreakGlass {
+        uint64 endsAt; // access ends at this second (0: never opened)
+        EmergencyReason reason;
+        address openedBy;
+    }
+
+    /// @notice Emitted when patient `patientId` (through `grantedBy`) grants organisation `grantee` access,
+    /// replacing any earlier grant to it.
+    event ConsentGranted(
+        uint64 indexed patientId,
+        uint32 indexed grantee,
+        address indexed grantedBy,
+        uint32 categories,
+        uint16 purposes,
+        uint64 notBefore,
+        uint64 expiresAt,
+        bytes32 consentFormHash
+    );
+
+    /// @notice Emitted when patient `patientId`'s grant to `grantee` is revoked by `revokedBy`.
+    event ConsentRevoked(uint64 indexed patientId, uint32 indexed grantee, address indexed revokedBy);
+
+    /// @notice Emitted when patient `patientId`'s signature nonce moves to `newNonce`, voiding every
+    /// outstanding signature with a lower nonce.
+    event NoncesInvalidated(uint64 indexed patientId, address indexed invalidatedBy, uint256 newNonce);
+
+    /// @notice Emitted when `clinician` of `memberId` opens emergency access to patient `patientId`.
+    event BreakGlassOpened(
+        uint64 indexed patientId,
+        uint32 indexed memberId,
+        address indexed clinician,
+        EmergencyReason reason,
+        uint64 endsAt
+    );
+
+    /// @notice Emitted when emergency access of `memberId` to patient `patientId` is ended early by `closedBy`.
+    event BreakGlassClosed(uint64 indexed patientId, uint32 indexed memberId, address indexed closedBy);
+
+    /// @notice Emitted when governance gives or takes organisation `memberId`'s right to break glass.
+    event BreakGlassRightChanged(uint32 indexed memberId, bool allowed);
+
+    /// @notice Emitted when governance changes how long an emergency access lasts.
+    event BreakGlassDurationChanged(uint64 previousDuration, uint64 newDuration);
+
+    /// @notice Emitted for every access an operator of `memberId` makes to patient `patientId`'s data. The
+    /// contract emits it only when the access is authorised at that moment, so the log is a proof.
+    /// @param recordRef an opaque, salted reference to the record read (never the record or its plain id).
+    /// @param underBreakGlass whether the access relied on emergency access rather than a grant.
+    event AccessLogged(
+        uint64 indexed patientId,
+        uint32 indexed memberId,
+        address indexed operator,
+        RecordCategory category,
+        Purpose purpose,
+        bytes32 recordRef,
+        bool underBreakGlass
+    );
+
+    /// @notice `categories` is empty or holds bits that name no {RecordCategory}.
+    error ConsentRegistryInvalidCategories(uint32 categories);
+
+    /// @notice `purposes` is empty or holds bits that name no {Purpose}.
+    error ConsentRegistryInvalidPurposes(uint16 purposes);
+
+    /// @notice A grant's window must end after it starts: `expiresAt` is not after `notBefore`.
+    error ConsentRegistryInvalidWindow(uint64 notBefore, uint64 expiresAt);
+
+    /// @notice A grant must end in the future: `expiresAt` is not after `currentTime`.
+    error ConsentRegistryExpiryInPast(uint64 expiresAt, uint64 currentTime);
+
+    /// @notice Organisation `grantee` is `status`, not an active member, so it cannot receive a grant.
+    error ConsentRegistryGranteeNotActive(uint32 grantee, MemberStatus status);
+
+    /// @notice Patient `patientId` is unknown or deactivated.
+    error ConsentRegistryPatientNotActive(uint64 patientId);
+
+    /// @notice `account` is neither patient `patientId`'s account nor a delegate whose mandate covers consent
+    /// now (out of scope or expired).
+    error ConsentRegistryUnauthorizedActor(uint64 patientId, address account);
+
+    /// @notice Patient `patientId` has no unrevoked grant to organisation `grantee`.
+    error ConsentRegistryNoActiveGrant(uint64 patientId, uint32 grantee);
+
+    /// @notice The signature's `deadline` has passed (`currentTime`).
+    error ConsentRegistryExpiredSignature(uint64 deadline, uint64 currentTime);
+
+    /// @notice The request carries nonce `provided` but patient `patientId`'s current nonce is `expected`
+    /// (a replayed or cancelled signature, or one signed out of order).
+    error ConsentRegistryInvalidNonce(uint64 patientId, uint256 expected, uint256 provided);
+
+    /// @notice The signature is not `signer`'s over this request on this chain and contract (wrong key,
+    /// another chain id or contract, altered fields, or a malleable high-s ECDSA signature).
+    error ConsentRegistryInvalidSignature(address signer);
+
+    /// @notice A nonce can only move forward: patient `patientId`'s nonce is `current`, not below `requested`.
+    error ConsentRegistryNonceNotIncreasing(uint64 patientId, uint256 current, uint256 requested);
+
+    /// @notice Governance has taken organisation `memberId`'s right to break glass.
+    error ConsentRegistryBreakGlassNotAllowed(uint32 memberId);
+
+    /// @notice Only hospitals open emergency access; organisation `memberId` is of `kind`.
+    error ConsentRegistryBreakGlassNotHospital(uint32 memberId, MemberKind kind);
+
+    /// @notice Organisation `memberId` has no open emergency access to patient `patientId`.
+    error ConsentRegistryNoOpenBreakGlass(uint64 patientId, uint32 memberId);
+
+    /// @notice `caller` may not end `memberId`'s emergency access to patient `patientId`: it is neither a
+    /// clinician of that organisation nor the patient or a consent delegate.
+    error ConsentRegistryUnauthorizedBreakGlassClose(uint64 patientId, uint32 memberId, address caller);
+
+    /// @notice Emergency access must last within [`minDuration`, `maxDuration`] seconds; `duration` does not.
+    error ConsentRegistryBreakGlassDurationOutOfRange(uint64 duration, uint64 minDuration, uint64 maxDuration);
+
+    /// @notice Organisation `memberId` is not authorised now to access patient `patientId`'s `category`
+    /// records for `purpose`; the access is refused and not logged.
+    error ConsentRegistryAccessNotAuthorized(
+        uint64 patientId,
+        uint32 memberId,
+        RecordCategory category,
+        Purpose purpose
+    );
+
+    /// @notice An access log entry needs a non-zero record reference.
+    error ConsentRegistryZeroRecordRef();
+
+    /// @notice Grants organisation `request.grantee` access to patient `request.patientId`'s records,
+    /// replacing any earlier grant to it.
+    /// @dev Caller: the patient's current account, or a delegate whose mandate covers consent. Emits
+    /// {ConsentGranted}.
+    function grant(GrantRequest calldata request) external;
+
+    /// @notice Same as {grant}, signed off chain by the patient or a consent delegate; anyone may relay.
+    /// @dev Consumes the patient's nonce. Emits {ConsentGranted}.
+    function grantBySig(DelegatedGrantRequest calldata delegatedRequest) external;
+
+    /// @notice Revokes patient `request.patientId`'s grant to `request.grantee`, at once.
+    /// @dev Caller: the patient's current account or a consent delegate. Emits {ConsentRevoked}.
+    function revoke(RevokeRequest calldata request) external;
+
+    /// @notice Same as {revoke}, signed off chain and relayed by anyone. Emits {ConsentRevoked}.
+    function revokeBySig(DelegatedRevokeRequest calldata delegatedRequest) external;
+
+    /// @notice Moves patient `patientId`'s signature nonce to `newNonce`, voiding every outstanding signature.
+    /// @dev Caller: the patient's current account or a consent delegate. Emits {NoncesInvalidated}.
+    function invalidateNonces(uint64 patientId, uint256 newNonce) external;
+
+    /// @notice Opens emergency access of the caller's hospital to patient `patientId` for treatment, for the
+    /// governance-set duration; re-opening extends it. Always recorded.
+    /// @dev Caller: a `Clinician` of an active hospital whose break-glass right governance has not taken.
+    /// Emits {BreakGlassOpened}.
+    /// @return endsAt when the emergency access ends.
+    function openBreakGlass(uint64 patientId, EmergencyReason reason) external returns (uint64 endsAt);
+
+    /// @notice Ends organisation `memberId`'s emergency access to patient `patientId` early.
+    /// @dev Caller: a `Clinician` of `memberId`, or the patient or a consent delegate. Emits {BreakGlassClosed}.
+    function closeBreakGlass(uint64 patientId, uint32 memberId) external;
+
+    /// @notice Gives or takes organisation `memberId`'s right to break glass; taking it also ends its open
+    /// emergency accesses at once (they stop authorising).
+    /// @dev Restricted by the consortium authority (guardian). Emits {BreakGlassRightChanged}.
+    function setBreakGlassAllowed(uint32 memberId, bool allowed) external;
+
+    /// @notice Sets how long an emergency access lasts.
+    /// @dev Restricted by the consortium authority (admin). Emits {BreakGlassDurationChanged}.
+    function setBreakGlassDuration(uint64 newDuration) external;
+
+    /// @notice Records that the caller's organisation accessed patient `patientId`'s `category` record
+    /// `recordRef` for `purpose`. Refused unless {isAuthorized} holds at this moment.
+    /// @dev Caller: any operator of an active organisation. Emits {AccessLogged}.
+    function logAccess(uint64 patientId, RecordCategory category, Purpose purpose, bytes32 recordRef) external;
+
+    /// @notice Whether organisation `memberId` may access patient `patientId`'s `category` records for
+    /// `purpose` now: an unrevoked grant covering both, inside its window, or an open emergency access (for
+    /// treatment only); and in every case an active organisation and an active patient.
+    /// @dev Constant work: one grant slot (and, only without a grant, one break-glass slot), then one status
+    /// read in each of the member and patient registries.
+    function isAuthorized(
+        uint64 patientId,
+        uint32 memberId,
+        RecordCategory category,
+        Purpose purpose
+    ) external view returns (bool);
+
+    /// @notice Patient `patientId`'s stored grant to `grantee` (all zero if never granted).
+    function getGrant(uint64 patientId, uint32 grantee) external view returns (Grant memory);
+
+    /// @notice The consent-form hash bound to patient `patientId`'s grant to `grantee` (zero if none).
+    function getConsentFormHash(uint64 patientId, uint32 grantee) external view returns (bytes32);
+
+    /// @notice Organisation `memberId`'s emergency access to patient `patientId` (zero if never opened).
+    function getBreakGlass(uint64 patientId, uint32 memberId) external view returns (BreakGlass memory);
+
+    /// @notice How many emergency accesses organisation `memberId` has opened, and whether it may break glass.
+    function breakGlassRecord(uint32 memberId) external view returns (uint64 openedCount, bool allowed);
+
+    /// @notice Seconds an emergency access lasts.
+    function breakGlassDuration() external view returns (uint64);
+
+    /// @notice Patient `patientId`'s current signature nonce.
+    function nonces(uint64 patientId) external view returns (uint256);
+
+    /// @notice The EIP-712 digest a signer signs for `request` with `nonce` and `deadline`.
+    function grantDigest(GrantRequest calldata request, uint256 nonce, uint64 deadline) external view returns (bytes32);
+
+    /// @notice The EIP-712 digest a signer signs for `request` with `nonce` and `deadline`.
+    function revokeDigest(
+        RevokeRequest calldata request,
+        uint256 nonce,
+        uint64 deadline
+    ) external view returns (bytes32);
+}

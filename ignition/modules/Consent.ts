@@ -1,0 +1,40 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+import GovernanceModule from "./Governance.js";
+import IdentityModule from "./Identity.js";
+import { CONSENT_GUARDIAN_SELECTORS, ConsortiumRole } from "./roles.js";
+
+/** Four hours: long enough for an emergency department episode, short enough to force consent afterwards. */
+export const DEFAULT_BREAK_GLASS_DURATION_SECONDS = 4 * 60 * 60;
+
+/**
+ * The ConsentRegistry behind a UUPS proxy. The guardian may take an organisation's break-glass right at
+ * once; `setBreakGlassDuration` and upgrades stay with the admin role.
+ *
+ * Parameters (module "Consent"):
+ * - `breakGlassDuration` seconds an emergency access lasts (default 4 hours; bounds 15 minutes – 72 hours)
+ */
+export default buildModule("Consent", (m) => {
+  const { authority, memberRegistry } = m.useModule(GovernanceModule);
+  const { patientRegistry } = m.useModule(IdentityModule);
+  const breakGlassDuration = m.getParameter("breakGlassDuration", DEFAULT_BREAK_GLASS_DURATION_SECONDS);
+
+  const consentRegistryImplementation = m.contract("ConsentRegistry", [memberRegistry, patientRegistry], {
+    id: "ConsentRegistryImplementation",
+  });
+  const consentRegistryProxy = m.contract(
+    "ERC1967Proxy",
+    [
+      consentRegistryImplementation,
+      m.encodeFunctionCall(consentRegistryImplementation, "initialize", [authority, breakGlassDuration]),
+    ],
+    { id: "ConsentRegistryProxy" },
+  );
+  const consentRegistry = m.contractAt("ConsentRegistry", consentRegistryProxy);
+
+  m.call(authority, "setTargetFunctionRole", [consentRegistry, CONSENT_GUARDIAN_SELECTORS, ConsortiumRole.Guardian], {
+    id: "ConsentRegistryGuardianSelectors",
+  });
+
+  return { consentRegistry, consentRegistryImplementation };
+});

@@ -1,0 +1,230 @@
+import {
+  Signature,
+  TypedDataEncoder,
+  type BigNumberish,
+  type Signer,
+  type TypedDataDomain,
+  type TypedDataField,
+} from "ethers";
+
+import { ALL_CATEGORIES, ALL_PURPOSES } from "./codes.js";
+import { MedchainInputError } from "./errors.js";
+
+/** The EIP-712 domain name and version of the ConsentRegistry (its `eip712Domain()` returns the same). */
+export const CONSENT_DOMAIN_NAME = "medchain ConsentRegistry";
+/** See {@link CONSENT_DOMAIN_NAME}. */
+export const CONSENT_DOMAIN_VERSION = "1";
+
+/** The EIP-712 types of a signed grant (`GRANT_TYPEHASH` in Solidity). */
+export const GRANT_TYPES: Record<string, TypedDataField[]> = {
+  Grant: [
+    { name: "patientId", type: "uint64" },
+    { name: "grantee", type: "uint32" },
+    { name: "categories", type: "uint32" },
+    { name: "purposes", type: "uint16" },
+    { name: "notBefore", type: "uint64" },
+    { name: "expiresAt", type: "uint64" },
+    { name: "consentFormHash", type: "bytes32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint64" },
+  ],
+};
+
+/** The EIP-712 types of a signed revocation (`REVOKE_TYPEHASH` in Solidity). */
+export const REVOKE_TYPES: Record<string, TypedDataField[]> = {
+  Revoke: [
+    { name: "patientId", type: "uint64" },
+    { name: "grantee", type: "uint32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint64" },
+  ],
+};
+
+const ZERO_HASH = `0x${"0".repeat(64)}`;
+
+/** What a patient grants (mirrors `IConsentRegistry.GrantRequest`). */
+export interface GrantRequest {
+  patientId: bigint;
+  /** memberId of the organisation receiving access. */
+  grantee: bigint;
+  /** `RecordCategory` bitmask; build it with `categoryMask`. */
+  categories: number;
+  /** `Purpose` bitmask; build it with `purposeMask`. */
+  purposes: number;
+  /** First second of access (unix seconds). */
+  notBefore: bigint;
+  /** First second without access (unix seconds). */
+  expiresAt: bigint;
+  /** keccak256 of the signed consent form's bytes; zero when there is none. */
+  consentFormHash: string;
+}
+
+/** Which grant to revoke (mirrors `IConsentRegistry.RevokeRequest`). */
+export interface RevokeRequest {
+  patientId: bigint;
+  grantee: bigint;
+}
+
+/** A signed request, ready for `grantBySig` / `revokeBySig` (mirrors `Delegated…Request`). */
+export interface DelegatedRequest<RequestT> {
+  request: RequestT;
+  signer: string;
+  nonce: bigint;
+  deadline: bigint;
+  signature: string;
+}
+
+/** Where a signature is valid: the chain and the ConsentRegistry proxy's address. */
+export interface ConsentDomainInput {
+  chainId: BigNumberish;
+  verifyingContract: string;
+}
+
+/**
+ * The ConsentRegistry's EIP-712 domain.
+ *
+ * @example
+ * ```ts
+ * const domain = consentDomain({ chainId: 2026n, verifyingContract: deployment.ConsentRegistry });
+ * ```
+ */
+export function consentDomain(input: ConsentDomainInput): TypedDataDomain {
+  return {
+    name: CONSENT_DOMAIN_NAME,
+    version: CONSENT_DOMAIN_VERSION,
+    chainId: input.chainId,
+    verifyingContract: input.verifyingContract,
+  };
+}
+
+/**
+ * Builds a {@link GrantRequest} with named defaults (starts now, no consent form) and checks it the way the
+ * contract will, throwing {@link MedchainInputError} before anything is signed.
+ *
+ * @example
+ * ```ts
+ * const request = grantRequest({
+ *   patientId: 1n, grantee: 2n, now: 1_800_000_000n, durationSeconds: 30n * 86_400n,
+ *   categories: categoryMask(RecordCategory.Medication, RecordCategory.LabResult),
+ *   purposes: purposeMask(Purpose.Treatment),
+ * });
+ * ```
+ */
+export function grantRequest(input: {
+  patientId: bigint;
+  grantee: bigint;
+  categories: number;
+  purposes: number;
+  /** The current time (unix seconds); `notBefore` defaults to it. */
+  now: bigint;
+  notBefore?: bigint;
+  /** Either `expiresAt` or `durationSeconds` (counted from `notBefore`). */
+  expiresAt?: bigint;
+  durationSeconds?: bigint;
+  consentFormHash?: string;
+}): GrantRequest {
+  const notBefore = input.notBefore ?? input.now;
+  const expiresAt =
+    input.expiresAt ?? (input.durationSeconds === undefined ? undefined : notBefore + input.durationSeconds);
+  if (expiresAt === undefined) {
+    throw new MedchainInputError("say when the grant ends: expiresAt or durationSeconds", { field: "expiresAt" });
+  }
+  const request: GrantRequest = {
+    patientId: input.patientId,
+    grantee: input.grantee,
+    categories: input.categories,
+    purposes: input.purposes,
+    notBefore,
+    expiresAt,
+    consentFormHash: input.consentFormHash ?? ZERO_HASH,
+  };
+  checkGrantRequest(request, input.now);
+  return request;
+}
+
+/**
+ * Checks a grant the way `ConsentRegistry` does (sets, window, expiry), so a patient's phone refuses a
+ * request the chain would refuse before asking the patient to sign it.
+ */
+export function checkGrantRequest(request: GrantRequest, now: bigint): void {
+  if (request.categories === 0 || (request.categories & ~ALL_CATEGORIES) !== 0) {
+    throw new MedchainInputError(`category set ${request.categories} is empty or names unknown categories`, {
+      field: "categories",
+    });
+  }
+  if (request.purposes === 0 || (request.purposes & ~ALL_PURPOSES) !== 0) {
+    throw new MedchainInputError(`purpose set ${request.purposes} is empty or names unknown purposes`, {
+      field: "purposes",
+    });
+  }
+  if (request.expiresAt <= request.notBefore) {
+    throw new MedchainInputError("the grant must end after it starts", { field: "expiresAt" });
+  }
+  if (request.expiresAt <= now) {
+    throw new MedchainInputError("the grant must end in the future", { field: "expiresAt" });
+  }
+}
+
+/**
+ * The EIP-712 digest of a grant: what the contract's `grantDigest` returns and what a signer signs. Pure;
+ * works offline.
+ */
+export function grantDigest(domain: TypedDataDomain, request: GrantRequest, nonce: bigint, deadline: bigint): string {
+  return TypedDataEncoder.hash(domain, GRANT_TYPES, { ...request, nonce, deadline });
+}
+
+/** The EIP-712 digest of a revocation (the contract's `revokeDigest`). Pure; works offline. */
+export function revokeDigest(domain: TypedDataDomain, request: RevokeRequest, nonce: bigint, deadline: bigint): string {
+  return TypedDataEncoder.hash(domain, REVOKE_TYPES, { ...request, nonce, deadline });
+}
+
+/** Canonical 65-byte form (low s) of a signature, as the contract accepts it. */
+function canonical(signature: string): string {
+  return Signature.from(signature).serialized;
+}
+
+/**
+ * Signs a grant with the patient's (or a consent delegate's) key and returns the request a hospital relays
+ * with `grantBySig`. Works offline: the nonce comes from the chain beforehand (`consentRegistry.nonces`).
+ *
+ * @example
+ * ```ts
+ * const signed = await signGrant(patientWallet, domain, request, await consent.nonces(request.patientId), deadline);
+ * await consent.connect(hospitalRelayer).grantBySig(signed);
+ * ```
+ */
+export async function signGrant(
+  signer: Signer,
+  domain: TypedDataDomain,
+  request: GrantRequest,
+  nonce: bigint,
+  deadline: bigint,
+): Promise<DelegatedRequest<GrantRequest>> {
+  const signature = await signer.signTypedData(domain, GRANT_TYPES, { ...request, nonce, deadline });
+  return { request, signer: await signer.getAddress(), nonce, deadline, signature: canonical(signature) };
+}
+
+/** Signs a revocation; relay it with `revokeBySig`. See {@link signGrant}. */
+export async function signRevoke(
+  signer: Signer,
+  domain: TypedDataDomain,
+  request: RevokeRequest,
+  nonce: bigint,
+  deadline: bigint,
+): Promise<DelegatedRequest<RevokeRequest>> {
+  const signature = await signer.signTypedData(domain, REVOKE_TYPES, { ...request, nonce, deadline });
+  return { request, signer: await signer.getAddress(), nonce, deadline, signature: canonical(signature) };
+}
+
+/**
+ * Wraps a signature made elsewhere (a hardware wallet, an ERC-1271 smart wallet) into a relayable request.
+ */
+export function delegatedRequest<RequestT>(
+  request: RequestT,
+  signer: string,
+  nonce: bigint,
+  deadline: bigint,
+  signature: string,
+): DelegatedRequest<RequestT> {
+  return { request, signer, nonce, deadline, signature };
+}
