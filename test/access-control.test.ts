@@ -4,15 +4,25 @@ import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
 import {
+  categoryMask,
   ConsortiumRole,
   DeactivationReason,
   DelegateScope,
   Duty,
   dutyMask,
+  EmergencyReason,
   MemberKind,
   MembershipReason,
+  Purpose,
+  purposeMask,
+  RecordCategory,
 } from "../sdk/codes.js";
-import { MemberRegistryV2Mock__factory, PatientRegistryV2Mock__factory } from "../typechain-types/index.js";
+import { consentDomain, signGrant, type GrantRequest } from "../sdk/consent.js";
+import {
+  ConsentRegistryV2Mock__factory,
+  MemberRegistryV2Mock__factory,
+  PatientRegistryV2Mock__factory,
+} from "../typechain-types/index.js";
 import { buildConsortium, type Consortium, testCommitment } from "./helpers/fixtures.js";
 import { spareAccount } from "./helpers/state.js";
 
@@ -197,7 +207,108 @@ const MATRIX: readonly RestrictedFunction[] = [
       return (caller) => c.patientRegistry.connect(caller).revokeDelegate(c.patientId, delegate);
     },
   },
+  // ConsentRegistry: consortium roles.
+  {
+    name: "setBreakGlassAllowed",
+    allowed: ["guardian"],
+    prepare: async ({ consentRegistry, hospitalId }) => {
+      return (caller) => consentRegistry.connect(caller).setBreakGlassAllowed(hospitalId, false);
+    },
+  },
+  {
+    name: "setBreakGlassDuration",
+    allowed: ["admin"],
+    prepare: async ({ consentRegistry }) => {
+      return (caller) => consentRegistry.connect(caller).setBreakGlassDuration(2 * 60 * 60);
+    },
+  },
+  {
+    name: "ConsentRegistry.upgradeToAndCall",
+    allowed: ["admin"],
+    prepare: async ({ consentRegistry, memberRegistry, patientRegistry, stranger }) => {
+      const implementation = await new ConsentRegistryV2Mock__factory(stranger).deploy(memberRegistry, patientRegistry);
+      return (caller) => consentRegistry.connect(caller).upgradeToAndCall(implementation, "0x");
+    },
+  },
+  // ConsentRegistry: the patient (or a consent delegate), clinicians, operators under consent.
+  {
+    name: "grant",
+    allowed: ["patient"],
+    prepare: async (c) => {
+      const request = await treatmentGrant(c, c.clinicId);
+      return (caller) => c.consentRegistry.connect(caller).grant(request);
+    },
+  },
+  {
+    name: "grantBySig (anyone may relay a patient's signature)",
+    allowed: CALLERS,
+    prepare: async (c) => {
+      const request = await treatmentGrant(c, c.clinicId);
+      const domain = consentDomain({
+        chainId: (await connection.ethers.provider.getNetwork()).chainId,
+        verifyingContract: await c.consentRegistry.getAddress(),
+      });
+      const deadline = BigInt((await networkHelpers.time.latest()) + ONE_DAY);
+      const signed = await signGrant(c.patient, domain, request, 0n, deadline);
+      return (caller) => c.consentRegistry.connect(caller).grantBySig(signed);
+    },
+  },
+  {
+    name: "revoke",
+    allowed: ["patient"],
+    prepare: async (c) => {
+      await c.consentRegistry.connect(c.patient).grant(await treatmentGrant(c, c.clinicId));
+      return (caller) => c.consentRegistry.connect(caller).revoke({ patientId: c.patientId, grantee: c.clinicId });
+    },
+  },
+  {
+    name: "invalidateNonces",
+    allowed: ["patient"],
+    prepare: async (c) => {
+      return (caller) => c.consentRegistry.connect(caller).invalidateNonces(c.patientId, 5n);
+    },
+  },
+  {
+    name: "openBreakGlass",
+    allowed: ["clinician"],
+    prepare: async (c) => {
+      return (caller) => c.consentRegistry.connect(caller).openBreakGlass(c.patientId, EmergencyReason.Unconscious);
+    },
+  },
+  {
+    name: "closeBreakGlass",
+    allowed: ["clinician", "patient"],
+    prepare: async (c) => {
+      await c.consentRegistry.connect(c.clinician).openBreakGlass(c.patientId, EmergencyReason.LifeThreatening);
+      return (caller) => c.consentRegistry.connect(caller).closeBreakGlass(c.patientId, c.hospitalId);
+    },
+  },
+  {
+    name: "logAccess (operators of the organisation holding consent)",
+    allowed: ["hospitalAdmin", "registrar", "clinician", "claimsOfficer", "dataSteward", "researcher"],
+    prepare: async (c) => {
+      await c.consentRegistry.connect(c.patient).grant(await treatmentGrant(c, c.hospitalId));
+      return (caller) =>
+        c.consentRegistry
+          .connect(caller)
+          .logAccess(c.patientId, RecordCategory.Medication, Purpose.Treatment, `0x${"ab".repeat(32)}`);
+    },
+  },
 ];
+
+/** A 30-day treatment grant of medication and lab results from the fixture's patient to `grantee`. */
+async function treatmentGrant(c: Consortium, grantee: bigint): Promise<GrantRequest> {
+  const now = BigInt(await networkHelpers.time.latest());
+  return {
+    patientId: c.patientId,
+    grantee,
+    categories: categoryMask(RecordCategory.Medication, RecordCategory.LabResult),
+    purposes: purposeMask(Purpose.Treatment),
+    notBefore: now,
+    expiresAt: now + BigInt(30 * ONE_DAY),
+    consentFormHash: `0x${"00".repeat(32)}`,
+  };
+}
 
 describe("Access control", function () {
   it("the deployer holds none of the consortium's roles", async function () {

@@ -4,6 +4,13 @@ import { expect } from "chai";
 
 import {
   AccountChangeKind,
+  ALL_CATEGORIES,
+  ALL_PURPOSES,
+  categoryMask,
+  EmergencyReason,
+  Purpose,
+  purposeMask,
+  RecordCategory,
   ALL_DELEGATE_SCOPES,
   ConsortiumRole,
   DeactivationReason,
@@ -52,6 +59,9 @@ describe("Code lists", function () {
       ["PatientCodes.sol", "PatientStatus", PatientStatus],
       ["PatientCodes.sol", "DeactivationReason", DeactivationReason],
       ["PatientCodes.sol", "AccountChangeKind", AccountChangeKind],
+      ["ConsentCodes.sol", "RecordCategory", RecordCategory],
+      ["ConsentCodes.sol", "Purpose", Purpose],
+      ["ConsentCodes.sol", "EmergencyReason", EmergencyReason],
     ];
     for (const [file, enumName, sdk] of cases) {
       it(`${enumName}`, async function () {
@@ -74,6 +84,14 @@ describe("Code lists", function () {
     for (const [name, value] of Object.entries(ConsortiumRole)) {
       expect(value, name).to.equal(constantValue(solidity, `${upperSnake(name)}_ROLE`));
     }
+  });
+
+  it("category and purpose masks cover every defined code and nothing more", function () {
+    expect(categoryMask(...Object.values(RecordCategory))).to.equal(ALL_CATEGORIES);
+    expect(ALL_CATEGORIES).to.equal(0x3fff);
+    expect(purposeMask(...Object.values(Purpose))).to.equal(ALL_PURPOSES);
+    expect(ALL_PURPOSES).to.equal(0x3f);
+    expect(categoryMask(RecordCategory.Medication, RecordCategory.LabResult)).to.equal((1 << 12) | (1 << 5));
   });
 
   it("dutyMask sets one bit per duty", function () {

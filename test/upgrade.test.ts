@@ -4,17 +4,25 @@ import { dataSlice, getAddress, ZeroAddress } from "ethers";
 import { network } from "hardhat";
 
 import {
+  categoryMask,
   ConsortiumRole,
   DeactivationReason,
   DelegateScope,
   Duty,
   dutyMask,
+  EmergencyReason,
   MemberKind,
   MembershipReason,
   MemberStatus,
   PatientStatus,
+  Purpose,
+  purposeMask,
+  RecordCategory,
 } from "../sdk/codes.js";
 import {
+  type ConsentRegistry,
+  ConsentRegistry__factory,
+  ConsentRegistryV2Mock__factory,
   type MemberRegistry,
   MemberRegistry__factory,
   MemberRegistryV2Mock__factory,
@@ -42,11 +50,11 @@ async function implementationOf(proxy: string): Promise<string> {
   return getAddress(dataSlice(word, 12));
 }
 
-/** The two upgradeable registries, seen the same way. */
+/** The upgradeable registries, seen the same way. */
 interface UpgradeTarget {
-  name: "MemberRegistry" | "PatientRegistry";
+  name: "MemberRegistry" | "PatientRegistry" | "ConsentRegistry";
   /** The registry's ABI at `address` (the proxy or an implementation). */
-  at: (address: string, runner: HardhatEthersSigner) => MemberRegistry | PatientRegistry;
+  at: (address: string, runner: HardhatEthersSigner) => MemberRegistry | PatientRegistry | ConsentRegistry;
   proxyAddress: (c: Consortium) => Promise<string>;
   /** Deploys the registry's V2 mock implementation and returns its address. */
   deployV2: (c: Consortium) => Promise<string>;
@@ -79,10 +87,24 @@ const TARGETS: readonly UpgradeTarget[] = [
     upgrade: (c, caller, implementation) => c.patientRegistry.connect(caller).upgradeToAndCall(implementation, "0x"),
     initialize: (c, address) => PatientRegistry__factory.connect(address, c.stranger).initialize(c.authority, ONE_DAY),
   },
+  {
+    name: "ConsentRegistry",
+    at: (address, runner) => ConsentRegistry__factory.connect(address, runner),
+    proxyAddress: (c) => c.consentRegistry.getAddress(),
+    deployV2: async (c) => {
+      const implementation = await new ConsentRegistryV2Mock__factory(c.stranger).deploy(
+        c.memberRegistry,
+        c.patientRegistry,
+      );
+      return implementation.getAddress();
+    },
+    upgrade: (c, caller, implementation) => c.consentRegistry.connect(caller).upgradeToAndCall(implementation, "0x"),
+    initialize: (c, address) => ConsentRegistry__factory.connect(address, c.stranger).initialize(c.authority, 60 * 60),
+  },
 ];
 
 function upgradeCalldata(implementation: string): string {
-  // Both registries inherit the same UUPS `upgradeToAndCall`.
+  // Every registry inherits the same UUPS `upgradeToAndCall`.
   return MemberRegistry__factory.createInterface().encodeFunctionData("upgradeToAndCall", [implementation, "0x"]);
 }
 
@@ -93,6 +115,7 @@ const OUTSIDE_OPERATOR = getAddress(`0x${"0e".repeat(20)}`);
 const OUTSIDE_DELEGATE = getAddress(`0x${"de".repeat(20)}`);
 const RESEARCH_METADATA = `0x${"3e".repeat(32)}`;
 const CLINIC_METADATA = `0x${"c2".repeat(32)}`;
+const CONSENT_FORM_HASH = `0x${"f0".repeat(32)}`;
 
 /**
  * A consortium with something of every kind: an updated profile, a suspended and a removed member, a removed
@@ -101,7 +124,17 @@ const CLINIC_METADATA = `0x${"c2".repeat(32)}`;
  */
 async function richConsortium(): Promise<Consortium> {
   const c = await buildConsortium(connection);
-  const { memberRegistry, patientRegistry, council, guardian, admin, registrar, clinicRegistrar, patient } = c;
+  const {
+    memberRegistry,
+    patientRegistry,
+    council,
+    guardian,
+    admin,
+    registrar,
+    clinicRegistrar,
+    patient,
+    otherPatient,
+  } = c;
   const farFuture = (await time.latest()) + 365 * ONE_DAY;
 
   await memberRegistry.connect(council).updateMemberMetadata(c.clinicId, CLINIC_METADATA);
@@ -127,6 +160,27 @@ async function richConsortium(): Promise<Consortium> {
   await patientRegistry.connect(clinicRegistrar).registerPatient(spareAccount(c, 1), testCommitment(10));
   await patientRegistry.connect(clinicRegistrar).appointDelegate(3n, spareAccount(c, 4), DelegateScope.View, farFuture);
   await patientRegistry.connect(registrar).deactivatePatient(3n, DeactivationReason.RegistrationError);
+
+  // Consent: a live grant with a consent form, a revoked grant, a bumped nonce, an emergency access, a
+  // member whose break-glass right was taken, and a changed break-glass duration.
+  const { consentRegistry, clinician } = c;
+  const now = BigInt(await time.latest());
+  const grant = {
+    patientId: c.patientId,
+    grantee: c.clinicId,
+    categories: categoryMask(RecordCategory.Medication, RecordCategory.LabResult),
+    purposes: purposeMask(Purpose.Treatment, Purpose.CareCoordination),
+    notBefore: now,
+    expiresAt: now + BigInt(30 * ONE_DAY),
+    consentFormHash: CONSENT_FORM_HASH,
+  };
+  await consentRegistry.connect(spareAccount(c, 0)).grant(grant);
+  await consentRegistry.connect(otherPatient).grant({ ...grant, patientId: c.otherPatientId, grantee: c.hospitalId });
+  await consentRegistry.connect(otherPatient).revoke({ patientId: c.otherPatientId, grantee: c.hospitalId });
+  await consentRegistry.connect(otherPatient).invalidateNonces(c.otherPatientId, 7n);
+  await consentRegistry.connect(clinician).openBreakGlass(c.otherPatientId, EmergencyReason.Unconscious);
+  await consentRegistry.connect(guardian).setBreakGlassAllowed(c.clinicId, false);
+  await consentRegistry.connect(admin).setBreakGlassDuration(2 * 60 * 60);
   return c;
 }
 
@@ -168,7 +222,43 @@ async function readEverything(c: Consortium) {
   const commitments = await Promise.all(
     Array.from({ length: 16 }, (_, n) => patientRegistry.patientIdByCommitment(testCommitment(n))),
   );
+  const { consentRegistry } = c;
+  const consent = await Promise.all(
+    patientIds.flatMap((patientId) =>
+      memberIds.map(async (memberId) => {
+        const grant = await consentRegistry.getGrant(patientId, memberId);
+        const breakGlass = await consentRegistry.getBreakGlass(patientId, memberId);
+        return {
+          patientId,
+          memberId,
+          grant: {
+            categories: grant.categories,
+            purposes: grant.purposes,
+            notBefore: grant.notBefore,
+            expiresAt: grant.expiresAt,
+            revokedAt: grant.revokedAt,
+            grantedByDelegate: grant.grantedByDelegate,
+            hasConsentForm: grant.hasConsentForm,
+          },
+          consentFormHash: await consentRegistry.getConsentFormHash(patientId, memberId),
+          breakGlass: { endsAt: breakGlass.endsAt, reason: breakGlass.reason, openedBy: breakGlass.openedBy },
+        };
+      }),
+    ),
+  );
+  const consentCounters = {
+    nonces: await Promise.all(patientIds.map((patientId) => consentRegistry.nonces(patientId))),
+    breakGlassRecords: await Promise.all(
+      memberIds.map(async (memberId) => {
+        const [openedCount, allowed] = await consentRegistry.breakGlassRecord(memberId);
+        return { openedCount, allowed };
+      }),
+    ),
+    breakGlassDuration: await consentRegistry.breakGlassDuration(),
+  };
   return {
+    consent: consent.filter((entry) => entry.grant.expiresAt !== 0n || entry.breakGlass.endsAt !== 0n),
+    consentCounters,
     memberCount,
     members,
     operators,
@@ -178,8 +268,13 @@ async function readEverything(c: Consortium) {
     delegations: delegations.filter((d) => d.scope !== 0n),
     patientIdOf,
     commitments,
-    authorities: [await memberRegistry.authority(), await patientRegistry.authority()],
+    authorities: [
+      await memberRegistry.authority(),
+      await patientRegistry.authority(),
+      await consentRegistry.authority(),
+    ],
     patientRegistryMemberRegistry: await patientRegistry.memberRegistry(),
+    consentRegistryLinks: [await consentRegistry.memberRegistry(), await consentRegistry.patientRegistry()],
   };
 }
 
@@ -271,9 +366,16 @@ describe("Upgrades", function () {
       expect(state.patients[2]?.recovery.newAccount).to.equal(spareAccount(c, 2).address);
       expect(state.delegations).to.have.length(3);
       expect(state.recoveryDelay).to.equal(BigInt(2 * ONE_DAY));
+      expect(state.consent).to.have.length(2);
+      expect(state.consent.find((entry) => entry.grant.revokedAt !== 0n)?.breakGlass.endsAt).to.not.equal(0n);
+      expect(state.consent.find((entry) => entry.grant.hasConsentForm)?.consentFormHash).to.equal(CONSENT_FORM_HASH);
+      expect(state.consentCounters.nonces[2]).to.equal(7n);
+      expect(state.consentCounters.breakGlassRecords[Number(c.clinicId)]?.allowed).to.equal(false);
+      expect(state.consentCounters.breakGlassRecords[Number(c.hospitalId)]?.openedCount).to.equal(1n);
+      expect(state.consentCounters.breakGlassDuration).to.equal(2n * 60n * 60n);
     });
 
-    it("upgrading both registries to V2 keeps members, operators, patients, recoveries and delegates", async function () {
+    it("upgrading every registry to V2 keeps members, operators, patients, recoveries, delegates and consent", async function () {
       const c = await networkHelpers.loadFixture(richConsortium);
       const { admin, memberRegistry, patientRegistry } = c;
       const before = await readEverything(c);
@@ -292,6 +394,9 @@ describe("Upgrades", function () {
       );
       expect(
         await PatientRegistryV2Mock__factory.connect(await patientRegistry.getAddress(), admin).version(),
+      ).to.equal(2n);
+      expect(
+        await ConsentRegistryV2Mock__factory.connect(await c.consentRegistry.getAddress(), admin).version(),
       ).to.equal(2n);
       expect(await readEverything(c)).to.deep.equal(before);
     });

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+import {ConsentRegistry} from "../consent/ConsentRegistry.sol";
 import {IMemberRegistry} from "../interfaces/IMemberRegistry.sol";
+import {IPatientRegistry} from "../interfaces/IPatientRegistry.sol";
 import {MemberRegistry} from "../governance/MemberRegistry.sol";
 import {PatientRegistry} from "../identity/PatientRegistry.sol";
 
@@ -19,6 +21,21 @@ contract MemberRegistryV2Mock is MemberRegistry {
 contract PatientRegistryV2Mock is PatientRegistry {
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor(IMemberRegistry memberRegistry_) PatientRegistry(memberRegistry_) {}
+
+    /// @notice Marks the new implementation.
+    function version() external pure returns (uint256) {
+        return 2;
+    }
+}
+
+/// @notice A second ConsentRegistry implementation, used only by tests to prove an upgrade keeps all state.
+/// @custom:oz-upgrades-from ConsentRegistry
+contract ConsentRegistryV2Mock is ConsentRegistry {
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(
+        IMemberRegistry memberRegistry_,
+        IPatientRegistry patientRegistry_
+    ) ConsentRegistry(memberRegistry_, patientRegistry_) {}
 
     /// @notice Marks the new implementation.
     function version() external pure returns (uint256) {
