@@ -1,6 +1,10 @@
 /**
- * Gas per governance and identity operation, beside a floor contract that does the same storage writes
- * and events with no access control or validation (contracts/bench/IdentityFloors.sol).
+ * Gas per operation, printed as Markdown tables for the README:
+ * 1. governance and identity, beside a floor contract doing the same storage writes and events with no
+ *    access control or validation (contracts/bench/IdentityFloors.sol);
+ * 2. consent, beside the issue's targets and the floors measured in shared/BENCHMARKS.md;
+ * 3. what a read costs cold and warm, and what consulting another registry behind a proxy costs
+ *    (contracts/bench/GasProbe.sol).
  *
  *   ./medchain bench
  *
@@ -8,17 +12,33 @@
  * call of its kind, whose counter write from zero costs ~15k more in both columns). Views: eth_estimateGas
  * minus 21,000. The in-process network runs the cancun hardfork (hardhat.config.ts).
  */
-import { keccak256, toBeHex, type ContractTransactionResponse } from "ethers";
+import { keccak256, toBeHex, type ContractTransactionResponse, type Signer } from "ethers";
 import { network } from "hardhat";
 
-import { DelegateScope, Duty, dutyMask, MemberKind, MembershipReason } from "../sdk/codes.js";
-import { IdentityFloors__factory } from "../typechain-types/index.js";
+import {
+  categoryMask,
+  consentDomain,
+  DelegateScope,
+  Duty,
+  dutyMask,
+  EmergencyReason,
+  MemberKind,
+  MembershipReason,
+  Purpose,
+  purposeMask,
+  RecordCategory,
+  signGrant,
+  signRevoke,
+  type GrantRequest,
+} from "../sdk/index.js";
+import { GasProbe__factory, IdentityFloors__factory } from "../typechain-types/index.js";
 import { deployMedchain } from "./lib/deploy.js";
-import { GasTable } from "./lib/gas.js";
+import { GasTable, receiptGas } from "./lib/gas.js";
 
 const connection = await network.create();
 const { ethers } = connection;
-const { memberRegistry, patientRegistry, council, guardian, signers, deployer } = await deployMedchain(connection);
+const { memberRegistry, patientRegistry, consentRegistry, council, guardian, signers, deployer } =
+  await deployMedchain(connection);
 const floors = await new IdentityFloors__factory(deployer).deploy();
 
 const account = (index: number) => {
@@ -33,11 +53,6 @@ const delegate = account(3);
 const fresh = (n: number) => ethers.getAddress(toBeHex(0x10000n + BigInt(n), 20));
 const commitment = (n: number) => keccak256(toBeHex(n, 32));
 
-const receiptGas = async (transaction: Promise<ContractTransactionResponse>) => {
-  const receipt = await (await transaction).wait();
-  if (receipt === null) throw new Error("no receipt");
-  return receipt.gasUsed;
-};
 const table = new GasTable();
 const measure = async (
   operation: string,
@@ -137,6 +152,164 @@ await viewGas(
   "patient slot + delegation slot (cold)",
 );
 
+// --- Consent ------------------------------------------------------------------------------------------
+const consentTable = new GasTable();
+const clinician = account(6);
+const patientP = account(4);
+const patientQ = account(5);
+await receiptGas(memberRegistry.connect(orgAdmin).addOperator(clinician, 1n, dutyMask(Duty.Clinician)));
+await receiptGas(members.addMember(MemberKind.Hospital, keccak256("0x03"))); // member 3, the other hospital
+await receiptGas(patientRegistry.connect(registrar).registerPatient(patientP, commitment(100)));
+await receiptGas(patientRegistry.connect(registrar).registerPatient(patientQ, commitment(101)));
+const [pId, qId] = [await patientRegistry.patientIdOf(patientP), await patientRegistry.patientIdOf(patientQ)];
+
+const now = async () => BigInt((await ethers.provider.getBlock("latest"))?.timestamp ?? 0);
+const treatmentGrant = async (patientId: bigint, grantee: bigint, consentFormHash = `0x${"00".repeat(32)}`) => {
+  const start = await now();
+  const request: GrantRequest = {
+    patientId,
+    grantee,
+    categories: categoryMask(RecordCategory.Medication, RecordCategory.LabResult),
+    purposes: purposeMask(Purpose.Treatment),
+    notBefore: start,
+    expiresAt: start + 30n * 86_400n,
+    consentFormHash,
+  };
+  return request;
+};
+const domain = consentDomain({
+  chainId: (await ethers.provider.getNetwork()).chainId,
+  verifyingContract: await consentRegistry.getAddress(),
+});
+const signedGrant = async (signer: Signer, request: GrantRequest) =>
+  signGrant(signer, domain, request, await consentRegistry.nonces(request.patientId), (await now()) + 3600n);
+const consent = (operation: string, transaction: Promise<ContractTransactionResponse>, row: object = {}) =>
+  consentTable.record(operation, transaction, row);
+
+await consent("grant (new, no consent form)", consentRegistry.connect(patientP).grant(await treatmentGrant(pId, 3n)), {
+  target: 60_000n,
+  floor: 48_258n,
+  note: "floor: one packed slot, new",
+});
+await consent(
+  "grant (new, with consent-form hash)",
+  consentRegistry.connect(patientP).grant(await treatmentGrant(pId, 1n, keccak256("0xf0"))),
+  { floor: 71_852n, note: "floor: two slots, new" },
+);
+await consent("grant (replace)", consentRegistry.connect(patientP).grant(await treatmentGrant(pId, 3n)), {
+  floor: 31_158n,
+  note: "floor: overwrite one slot",
+});
+await consent(
+  "grantBySig (first nonce)",
+  consentRegistry.connect(clinician).grantBySig(await signedGrant(patientQ, await treatmentGrant(qId, 3n))),
+  { floor: 83_843n, note: "nonce 0 → 1 writes a new slot" },
+);
+await consent(
+  "grantBySig (warm nonce)",
+  consentRegistry.connect(clinician).grantBySig(await signedGrant(patientQ, await treatmentGrant(qId, 1n))),
+  { target: 75_000n, floor: 66_743n, note: "relayed by a hospital operator" },
+);
+await consent("revoke", consentRegistry.connect(patientP).revoke({ patientId: pId, grantee: 3n }), {
+  target: 35_000n,
+  floor: 29_153n,
+  note: "revokedAt kept in the slot",
+});
+await consent(
+  "revokeBySig (warm nonce)",
+  consentRegistry
+    .connect(clinician)
+    .revokeBySig(
+      await signRevoke(
+        patientQ,
+        domain,
+        { patientId: qId, grantee: 3n },
+        await consentRegistry.nonces(qId),
+        (await now()) + 3600n,
+      ),
+    ),
+);
+await consent(
+  "logAccess (under a grant)",
+  consentRegistry
+    .connect(clinician)
+    .logAccess(pId, RecordCategory.Medication, Purpose.Treatment, keccak256("0x5eed01")),
+  { target: 35_000n, floor: 22_989n, note: "floor: the event alone" },
+);
+await consent(
+  "openBreakGlass (organisation's first)",
+  consentRegistry.connect(clinician).openBreakGlass(qId, EmergencyReason.Unconscious),
+  { note: "counter 0 → 1" },
+);
+await consent(
+  "openBreakGlass (later)",
+  consentRegistry.connect(clinician).openBreakGlass(pId, EmergencyReason.LifeThreatening),
+);
+await consent(
+  "logAccess (under break-glass)",
+  consentRegistry.connect(clinician).logAccess(qId, RecordCategory.Allergy, Purpose.Treatment, keccak256("0x5eed02")),
+  { target: 35_000n, floor: 22_989n },
+);
+await consent("closeBreakGlass (clinician)", consentRegistry.connect(clinician).closeBreakGlass(pId, 1n));
+
+const consentAddress = await consentRegistry.getAddress();
+const isAuthorizedCall = (patientId: bigint, memberId: bigint) =>
+  consentRegistry.interface.encodeFunctionData("isAuthorized", [
+    patientId,
+    memberId,
+    RecordCategory.Medication,
+    Purpose.Treatment,
+  ]);
+const authorizedEstimate =
+  (await ethers.provider.estimateGas({ to: consentAddress, data: isAuthorizedCall(pId, 1n) })) - 21_000n;
+consentTable.add({
+  operation: "isAuthorized (granted, cold: estimateGas − 21,000)",
+  gas: authorizedEstimate,
+  target: 5_000n,
+  floor: 3_988n,
+  note: "grant slot + member and patient status in their registries",
+});
+const probe = await new GasProbe__factory(deployer).deploy();
+const [grantedCold, grantedWarm] = await probe.coldAndWarm(consentAddress, isAuthorizedCall(pId, 1n));
+const [noGrantCold, noGrantWarm] = await probe.coldAndWarm(consentAddress, isAuthorizedCall(pId, 2n));
+consentTable.add({
+  operation: "isAuthorized (granted, warm: second call in a transaction)",
+  gas: grantedWarm,
+  target: 5_000n,
+  floor: 3_988n,
+  note: "what a contract pays for a repeated check",
+});
+
+const probeTable = new GasTable();
+probeTable.add({ operation: "isAuthorized, granted: cold call", gas: grantedCold });
+probeTable.add({ operation: "isAuthorized, granted: warm call", gas: grantedWarm });
+probeTable.add({
+  operation: "isAuthorized, no grant: cold call",
+  gas: noGrantCold,
+  note: "stops after the grant and break-glass slots",
+});
+probeTable.add({ operation: "isAuthorized, no grant: warm call", gas: noGrantWarm });
+const [patientCold, patientWarm] = await probe.coldAndWarm(
+  await patientRegistry.getAddress(),
+  patientRegistry.interface.encodeFunctionData("isActivePatient", [pId]),
+);
+const [memberCold, memberWarm] = await probe.coldAndWarm(
+  await memberRegistry.getAddress(),
+  memberRegistry.interface.encodeFunctionData("isActiveMember", [1n]),
+);
+probeTable.add({
+  operation: "PatientRegistry.isActivePatient: cold call",
+  gas: patientCold,
+  note: "proxy account + implementation slot + implementation account + patient slot",
+});
+probeTable.add({ operation: "PatientRegistry.isActivePatient: warm call", gas: patientWarm });
+probeTable.add({ operation: "MemberRegistry.isActiveMember: cold call", gas: memberCold, note: "likewise" });
+probeTable.add({ operation: "MemberRegistry.isActiveMember: warm call", gas: memberWarm });
+
 console.log("\nmedchain governance and identity gas (hardfork cancun, solc 0.8.30, optimizer 200 runs)\n");
 console.log(table.toMarkdown());
 console.log("\nfloor: contracts/bench/IdentityFloors.sol — same writes and events, no checks.");
+console.log("\nmedchain consent gas (targets from the consent issue; floors from shared/BENCHMARKS.md)\n");
+console.log(consentTable.toMarkdown());
+console.log("\nexecution gas of reads inside a transaction (contracts/bench/GasProbe.sol; no base, no calldata)\n");
+console.log(probeTable.toMarkdown());

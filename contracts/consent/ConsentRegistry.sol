@@ -33,6 +33,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
     struct BreakGlassRecord {
         uint64 openedCount;
         bool revoked; // governance took the right away
+        uint24 rightEpoch; // moves on each time the right is taken; accesses from older epochs are over
     }
 
     /// @custom:storage-location erc7201:medchain.storage.ConsentRegistry
@@ -153,25 +154,35 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
         if (!patientRegistry.isActivePatient(patientId)) revert ConsentRegistryPatientNotActive(patientId);
 
         endsAt = uint64(block.timestamp) + $.breakGlassDuration;
-        $.breakGlass[patientId][memberId] = BreakGlass({endsAt: endsAt, reason: reason, openedBy: msg.sender});
+        $.breakGlass[patientId][memberId] = BreakGlass({
+            endsAt: endsAt,
+            reason: reason,
+            openedBy: msg.sender,
+            rightEpoch: record.rightEpoch
+        });
         ++record.openedCount;
         emit BreakGlassOpened(patientId, memberId, msg.sender, reason, endsAt);
     }
 
     /// @inheritdoc IConsentRegistry
     function closeBreakGlass(uint64 patientId, uint32 memberId) external {
-        BreakGlass storage breakGlass = _storage().breakGlass[patientId][memberId];
-        if (breakGlass.endsAt <= block.timestamp) revert ConsentRegistryNoOpenBreakGlass(patientId, memberId);
+        if (!_isBreakGlassOpen(patientId, memberId)) revert ConsentRegistryNoOpenBreakGlass(patientId, memberId);
         if (!_mayCloseBreakGlass(patientId, memberId)) {
             revert ConsentRegistryUnauthorizedBreakGlassClose(patientId, memberId, msg.sender);
         }
-        breakGlass.endsAt = uint64(block.timestamp);
+        _storage().breakGlass[patientId][memberId].endsAt = uint64(block.timestamp);
         emit BreakGlassClosed(patientId, memberId, msg.sender);
     }
 
     /// @inheritdoc IConsentRegistry
     function setBreakGlassAllowed(uint32 memberId, bool allowed) external restricted {
-        _storage().breakGlassRecords[memberId].revoked = !allowed;
+        BreakGlassRecord storage record = _storage().breakGlassRecords[memberId];
+        if (!allowed && !record.revoked) {
+            // Ends every access opened so far. 2^24 takings of one organisation's right would overflow and
+            // revert: far beyond any governance history.
+            ++record.rightEpoch;
+        }
+        record.revoked = !allowed;
         emit BreakGlassRightChanged(memberId, allowed);
     }
 
@@ -223,6 +234,11 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
     /// @inheritdoc IConsentRegistry
     function getBreakGlass(uint64 patientId, uint32 memberId) external view returns (BreakGlass memory) {
         return _storage().breakGlass[patientId][memberId];
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function isBreakGlassOpen(uint64 patientId, uint32 memberId) external view returns (bool) {
+        return _isBreakGlassOpen(patientId, memberId);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -398,17 +414,21 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
             stored.purposes & Purposes.bit(purpose) != 0
         ) {
             authorization = Authorization.Grant;
-        } else if (
-            purpose == Purpose.Treatment &&
-            block.timestamp < $.breakGlass[patientId][memberId].endsAt &&
-            !$.breakGlassRecords[memberId].revoked
-        ) {
+        } else if (purpose == Purpose.Treatment && _isBreakGlassOpen(patientId, memberId)) {
             authorization = Authorization.BreakGlass;
         } else {
             return Authorization.None;
         }
         if (!memberKnownActive && !memberRegistry.isActiveMember(memberId)) return Authorization.None;
         if (!patientRegistry.isActivePatient(patientId)) return Authorization.None;
+    }
+
+    /// @dev Open: not ended, the organisation still holds the right, and opened since the right was last taken.
+    function _isBreakGlassOpen(uint64 patientId, uint32 memberId) private view returns (bool) {
+        ConsentRegistryStorage storage $ = _storage();
+        BreakGlass storage breakGlass = $.breakGlass[patientId][memberId];
+        BreakGlassRecord storage record = $.breakGlassRecords[memberId];
+        return block.timestamp < breakGlass.endsAt && !record.revoked && breakGlass.rightEpoch == record.rightEpoch;
     }
 
     function _setBreakGlassDuration(uint64 newDuration) private {

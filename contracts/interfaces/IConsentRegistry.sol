@@ -58,10 +58,13 @@ interface IConsentRegistry {
     }
 
     /// @notice An emergency access opened by a clinician of organisation `memberId` (one slot).
+    /// @dev `rightEpoch` is the organisation's break-glass epoch when the access was opened; governance taking
+    /// the right moves the epoch on, which ends every access opened before, even if the right is given back.
     struct BreakGlass {
         uint64 endsAt; // access ends at this second (0: never opened)
         EmergencyReason reason;
         address openedBy;
+        uint24 rightEpoch;
     }
 
     /// @notice Emitted when patient `patientId` (through `grantedBy`) grants organisation `grantee` access,
@@ -215,8 +218,8 @@ interface IConsentRegistry {
     /// @dev Caller: a `Clinician` of `memberId`, or the patient or a consent delegate. Emits {BreakGlassClosed}.
     function closeBreakGlass(uint64 patientId, uint32 memberId) external;
 
-    /// @notice Gives or takes organisation `memberId`'s right to break glass; taking it also ends its open
-    /// emergency accesses at once (they stop authorising).
+    /// @notice Gives or takes organisation `memberId`'s right to break glass. Taking it ends every emergency
+    /// access the organisation has open, for good: giving the right back does not revive them.
     /// @dev Restricted by the consortium authority (guardian). Emits {BreakGlassRightChanged}.
     function setBreakGlassAllowed(uint32 memberId, bool allowed) external;
 
@@ -247,8 +250,13 @@ interface IConsentRegistry {
     /// @notice The consent-form hash bound to patient `patientId`'s grant to `grantee` (zero if none).
     function getConsentFormHash(uint64 patientId, uint32 grantee) external view returns (bytes32);
 
-    /// @notice Organisation `memberId`'s emergency access to patient `patientId` (zero if never opened).
+    /// @notice Organisation `memberId`'s emergency access to patient `patientId` as stored (zero if never
+    /// opened); whether it is open now is {isBreakGlassOpen}.
     function getBreakGlass(uint64 patientId, uint32 memberId) external view returns (BreakGlass memory);
+
+    /// @notice Whether organisation `memberId` has an emergency access to patient `patientId` open now: not
+    /// ended (by time or early) and opened since governance last took the organisation's right.
+    function isBreakGlassOpen(uint64 patientId, uint32 memberId) external view returns (bool);
 
     /// @notice How many emergency accesses organisation `memberId` has opened, and whether it may break glass.
     function breakGlassRecord(uint32 memberId) external view returns (uint64 openedCount, bool allowed);
