@@ -3,26 +3,33 @@ pragma solidity 0.8.30;
 
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 
+import {ConsentRegistry} from "../../../contracts/consent/ConsentRegistry.sol";
 import {ConsortiumAuthority} from "../../../contracts/governance/ConsortiumAuthority.sol";
 import {MemberRegistry} from "../../../contracts/governance/MemberRegistry.sol";
 import {PatientRegistry} from "../../../contracts/identity/PatientRegistry.sol";
 import {IMemberRegistry} from "../../../contracts/interfaces/IMemberRegistry.sol";
+import {IPatientRegistry} from "../../../contracts/interfaces/IPatientRegistry.sol";
 import {ConsortiumRoles} from "../../../contracts/types/ConsortiumRoles.sol";
 import {Duties, Duty, MemberKind} from "../../../contracts/types/MemberCodes.sol";
 import {Test} from "./Vm.sol";
 
 /// @notice The medchain system as the Ignition modules deploy it, built in Solidity: the consortium
-/// authority (admin: the test contract), MemberRegistry and PatientRegistry behind ERC-1967 proxies, the
-/// role selectors wired as in `ignition/modules/Governance.ts`, three member organisations and their operators.
+/// authority (admin: the test contract), MemberRegistry, PatientRegistry and ConsentRegistry behind ERC-1967
+/// proxies, the role selectors wired as in `ignition/modules/Governance.ts` and `ignition/modules/Consent.ts`,
+/// three member organisations and their operators.
 abstract contract MedchainTestBase is Test {
     /// @notice The recovery delay Ignition deploys with (`DEFAULT_RECOVERY_DELAY_SECONDS`).
     uint64 internal constant RECOVERY_DELAY = 3 days;
+    /// @notice The emergency-access duration Ignition deploys with (`DEFAULT_BREAK_GLASS_DURATION_SECONDS`).
+    uint64 internal constant BREAK_GLASS_DURATION = 4 hours;
 
     ConsortiumAuthority internal authority;
     MemberRegistry internal memberRegistryImplementation;
     MemberRegistry internal memberRegistry;
     PatientRegistry internal patientRegistryImplementation;
     PatientRegistry internal patientRegistry;
+    ConsentRegistry internal consentRegistryImplementation;
+    ConsentRegistry internal consentRegistry;
 
     /// @notice Holds MEMBERSHIP_ROLE (no execution delay).
     address internal council;
@@ -81,6 +88,21 @@ abstract contract MedchainTestBase is Test {
         );
         vm.label(address(patientRegistry), "PatientRegistry");
 
+        // Consent module: ConsentRegistry proxy over both registry proxies.
+        consentRegistryImplementation = new ConsentRegistry(
+            IMemberRegistry(address(memberRegistry)),
+            IPatientRegistry(address(patientRegistry))
+        );
+        consentRegistry = ConsentRegistry(
+            address(
+                new ERC1967Proxy(
+                    address(consentRegistryImplementation),
+                    abi.encodeCall(ConsentRegistry.initialize, (address(authority), BREAK_GLASS_DURATION))
+                )
+            )
+        );
+        vm.label(address(consentRegistry), "ConsentRegistry");
+
         // Governance module: labels, selector roles, role guardian, grants.
         authority.labelRole(ConsortiumRoles.MEMBERSHIP_ROLE, "MEMBERSHIP");
         authority.labelRole(ConsortiumRoles.GUARDIAN_ROLE, "GUARDIAN");
@@ -90,6 +112,12 @@ abstract contract MedchainTestBase is Test {
             ConsortiumRoles.MEMBERSHIP_ROLE
         );
         authority.setTargetFunctionRole(address(memberRegistry), guardianSelectors(), ConsortiumRoles.GUARDIAN_ROLE);
+        // Consent module: the guardian may take (or give back) an organisation's break-glass right at once.
+        authority.setTargetFunctionRole(
+            address(consentRegistry),
+            consentGuardianSelectors(),
+            ConsortiumRoles.GUARDIAN_ROLE
+        );
         authority.setRoleGuardian(ConsortiumRoles.MEMBERSHIP_ROLE, ConsortiumRoles.GUARDIAN_ROLE);
         authority.grantRole(ConsortiumRoles.MEMBERSHIP_ROLE, council, 0);
         authority.grantRole(ConsortiumRoles.GUARDIAN_ROLE, guardian, 0);
@@ -126,6 +154,12 @@ abstract contract MedchainTestBase is Test {
         selectors = new bytes4[](2);
         selectors[0] = MemberRegistry.suspendMember.selector;
         selectors[1] = MemberRegistry.removeOperator.selector;
+    }
+
+    /// @notice `CONSENT_GUARDIAN_SELECTORS` of `ignition/modules/roles.ts`.
+    function consentGuardianSelectors() internal pure returns (bytes4[] memory selectors) {
+        selectors = new bytes4[](1);
+        selectors[0] = ConsentRegistry.setBreakGlassAllowed.selector;
     }
 
     /// @notice Registers `account` under `commitment` as the hospital's registrar.

@@ -29,6 +29,9 @@ interface Vm {
     /// @notice The address of private key `privateKey`.
     function addr(uint256 privateKey) external pure returns (address);
 
+    /// @notice Signs `digest` with `privateKey` (secp256k1 ECDSA, canonical low-s form; `v` is 27 or 28).
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+
     /// @notice Names `account` in traces.
     function label(address account, string calldata newLabel) external;
 
@@ -105,8 +108,18 @@ abstract contract Assertions is CommonBase {
         }
     }
 
+    function assertEq(string memory actual, string memory expected, string memory message) internal pure {
+        if (keccak256(bytes(actual)) != keccak256(bytes(expected))) {
+            revert(_failure(message, actual, expected));
+        }
+    }
+
     function assertTrue(bool condition, string memory message) internal pure {
         if (!condition) revert(message);
+    }
+
+    function assertFalse(bool condition, string memory message) internal pure {
+        if (condition) revert(message);
     }
 
     function _failure(
