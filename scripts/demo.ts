@@ -3,18 +3,27 @@
  * the gas each step used. Runs on the in-process Hardhat network by default (nothing to set up), or on
  * any configured node: `./medchain demo --network localhost`.
  */
-import { keccak256, toUtf8Bytes, type ContractTransactionResponse } from "ethers";
+import { hexlify, keccak256, randomBytes, toUtf8Bytes, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
 import {
+  categoryMask,
+  codeName,
+  consentDomain,
   decodeMedchainError,
   DelegateScope,
   Duty,
   dutyMask,
+  EmergencyReason,
+  grantRequest,
   identityCommitment,
   IdentityDocumentType,
   MemberKind,
   MembershipReason,
+  Purpose,
+  purposeMask,
+  RecordCategory,
+  signGrant,
 } from "../sdk/index.js";
 import { deployMedchain } from "./lib/deploy.js";
 import { GasTable } from "./lib/gas.js";
@@ -27,6 +36,22 @@ const say = (text: string) => console.log(`\n${++step}. ${text}`);
 const detail = (text: string) => console.log(`   ${text}`);
 const record = (operation: string, transaction: Promise<ContractTransactionResponse>) =>
   gas.record(operation, transaction);
+
+/**
+ * Runs a call that must be refused (as a static call, so nothing is sent) and prints the chain's reason,
+ * decoded by the SDK. A call that goes through is a broken story: the demo stops.
+ */
+async function refused(what: string, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    const decoded = decodeMedchainError(error);
+    if (decoded === undefined) throw error;
+    detail(`${what}: ${decoded.errorName} — ${decoded.shortMessage}`);
+    return;
+  }
+  throw new Error(`the chain accepted what it must refuse: ${what}`);
+}
 
 /** Off-chain profile of an organisation; only its hash goes on chain. */
 const profileHash = (profile: object) => keccak256(toUtf8Bytes(JSON.stringify(profile)));
@@ -41,12 +66,14 @@ console.log(
   `medchain demo on network "${connection.networkName}" (chain id ${(await ethers.provider.getNetwork()).chainId})`,
 );
 
-say("The consortium deploys medchain with Ignition: its authority, member registry and patient registry.");
+say("The consortium deploys medchain with Ignition: its authority and its member, patient and consent registries.");
 const deployment = await deployMedchain(connection);
-const { authority, memberRegistry, patientRegistry, admin, council, guardian, deployer, signers } = deployment;
+const { authority, memberRegistry, patientRegistry, consentRegistry, admin, council, guardian, deployer, signers } =
+  deployment;
 detail(`ConsortiumAuthority ${await authority.getAddress()}`);
 detail(`MemberRegistry      ${await memberRegistry.getAddress()} (UUPS proxy)`);
 detail(`PatientRegistry     ${await patientRegistry.getAddress()} (UUPS proxy)`);
+detail(`ConsentRegistry     ${await consentRegistry.getAddress()} (UUPS proxy)`);
 const [deployerIsAdmin] = await authority.hasRole(0n, deployer);
 const [adminIsAdmin, adminDelay] = await authority.hasRole(0n, admin);
 detail(
@@ -66,6 +93,7 @@ const [taipeiAdmin, taipeiRegistrar, taipeiClinician, kaohsiungAdmin, kaohsiungR
   person(4),
   person(5),
 ];
+const kaohsiungClinician = person(11);
 const [claimsOfficer, patientPhone, patientNewPhone, daughter, recoveredPhone] = [
   person(6),
   person(7),
@@ -111,9 +139,13 @@ await record(
 );
 await record(
   "add operator (by org admin)",
+  memberRegistry.connect(kaohsiungAdmin).addOperator(kaohsiungClinician, kaohsiungId, dutyMask(Duty.Clinician)),
+);
+await record(
+  "add operator (by org admin)",
   memberRegistry.connect(insurerAdmin).addOperator(claimsOfficer, insurerId, dutyMask(Duty.ClaimsOfficer)),
 );
-detail("Taipei: registrar and clinician; Kaohsiung: registrar; Formosa Mutual: claims officer.");
+detail("Taipei: registrar and clinician; Kaohsiung: registrar and clinician; Formosa Mutual: claims officer.");
 
 say("Mrs Lin shows her health-insurance card at Taipei East; the registrar registers her.");
 const idCard = { documentType: IdentityDocumentType.TaiwanNationalId, documentNumber: "A123456789" } as const;
@@ -125,14 +157,9 @@ detail(`Mrs Lin is patient ${patientId}; her phone's account is ${patientPhone.a
 
 say("Months later she visits Kaohsiung West, which tries to register her again: the chain refuses.");
 const sameCommitment = identityCommitment({ pepper: DEMO_IDENTITY_PEPPER, ...idCard, documentNumber: "a123 456 789" });
-try {
-  await patientRegistry.connect(kaohsiungRegistrar).registerPatient.staticCall(recoveredPhone, sameCommitment);
-  throw new Error("a second registration of the same person was accepted");
-} catch (error) {
-  const decoded = decodeMedchainError(error);
-  if (decoded === undefined) throw error;
-  detail(`refused: ${decoded.errorName} — ${decoded.shortMessage}`);
-}
+await refused("refused", () =>
+  patientRegistry.connect(kaohsiungRegistrar).registerPatient.staticCall(recoveredPhone, sameCommitment),
+);
 
 say("She buys a new phone and rotates her key herself. Her patient id does not change.");
 await record("rotate account", patientRegistry.connect(patientPhone).rotateAccount(patientNewPhone));
@@ -162,14 +189,9 @@ detail(`the recovery waits ${Number(recoveryDelay) / 3600} h so a thief holding 
 detail(
   `and her current key could cancel it; it can run from ${new Date(Number(recovery.executableAt) * 1000).toISOString()}`,
 );
-try {
-  await patientRegistry.connect(recoveredPhone).executeRecovery.staticCall(patientId);
-  throw new Error("a recovery ran before its delay");
-} catch (error) {
-  const decoded = decodeMedchainError(error);
-  if (decoded === undefined) throw error;
-  detail(`executing now is refused: ${decoded.shortMessage}`);
-}
+await refused("executing now is refused", () =>
+  patientRegistry.connect(recoveredPhone).executeRecovery.staticCall(patientId),
+);
 await connection.networkHelpers.time.increase(recoveryDelay);
 await record("execute recovery", patientRegistry.connect(recoveredPhone).executeRecovery(patientId));
 detail(`after the delay: patient ${await patientRegistry.patientIdOf(recoveredPhone)} uses ${recoveredPhone.address}`);
@@ -182,19 +204,114 @@ await record(
   "suspend member",
   memberRegistry.connect(guardian).suspendMember(kaohsiungId, MembershipReason.SecurityIncident),
 );
-try {
-  await patientRegistry.connect(kaohsiungRegistrar).registerPatient.staticCall(daughter, keccak256("0x01"));
-  throw new Error("a suspended hospital's registrar registered a patient");
-} catch (error) {
-  const decoded = decodeMedchainError(error);
-  if (decoded === undefined) throw error;
-  detail(`its registrar is refused: ${decoded.shortMessage}`);
-}
+await refused("its registrar is refused", () =>
+  patientRegistry.connect(kaohsiungRegistrar).registerPatient.staticCall(daughter, keccak256("0x01")),
+);
 await record("reinstate member", memberRegistry.connect(council).reinstateMember(kaohsiungId));
 detail(
   `after review the council reinstates it: registrar active again = ${await memberRegistry.hasDuty(kaohsiungRegistrar, Duty.Registrar)}`,
 );
 
+const latest = async () => BigInt((await ethers.provider.getBlock("latest"))?.timestamp ?? 0);
+const domain = consentDomain({
+  chainId: (await ethers.provider.getNetwork()).chainId,
+  verifyingContract: await consentRegistry.getAddress(),
+});
+const recordRef = (label: string) => keccak256(toUtf8Bytes(`${label}|${hexlify(randomBytes(16))}`));
+
+say(
+  "Mrs Lin is referred to Kaohsiung West. On her phone she signs consent; Taipei East relays it, so she pays no gas.",
+);
+const referral = grantRequest({
+  patientId,
+  grantee: kaohsiungId,
+  categories: categoryMask(RecordCategory.Medication, RecordCategory.LabResult),
+  purposes: purposeMask(Purpose.Treatment),
+  now: await latest(),
+  durationSeconds: 30n * 24n * 3600n,
+  consentFormHash: keccak256(toUtf8Bytes("the consent form PDF she signed (its bytes are hashed, never uploaded)")),
+});
+const signedReferral = await signGrant(
+  recoveredPhone,
+  domain,
+  referral,
+  await consentRegistry.nonces(patientId),
+  (await latest()) + 3600n,
+);
+detail(
+  `she signs EIP-712 typed data: medication and lab results, treatment only, 30 days, nonce ${signedReferral.nonce}`,
+);
+await record("grantBySig (relayed)", consentRegistry.connect(taipeiClinician).grantBySig(signedReferral));
+detail(
+  `Kaohsiung West may read her medication for treatment: ${await consentRegistry.isAuthorized(patientId, kaohsiungId, RecordCategory.Medication, Purpose.Treatment)}`,
+);
+await refused("the same signature relayed again is refused", () =>
+  consentRegistry.connect(taipeiClinician).grantBySig.staticCall(signedReferral),
+);
+
+say("A Kaohsiung West clinician reads her lab results and logs the access; the log only takes authorised accesses.");
+await record(
+  "logAccess (under consent)",
+  consentRegistry
+    .connect(kaohsiungClinician)
+    .logAccess(patientId, RecordCategory.LabResult, Purpose.Treatment, recordRef("lab-result-2026-11-20")),
+);
+detail("logged: patient, organisation, operator, category, purpose and a salted record reference — no content");
+await refused("reading her dental records is refused", () =>
+  consentRegistry
+    .connect(kaohsiungClinician)
+    .logAccess.staticCall(patientId, RecordCategory.Dental, Purpose.Treatment, recordRef("dental")),
+);
+await refused("using her lab results for research is refused", () =>
+  consentRegistry
+    .connect(kaohsiungClinician)
+    .logAccess.staticCall(patientId, RecordCategory.LabResult, Purpose.Research, recordRef("research")),
+);
+
+say("Weeks later she is brought unconscious to Taipei East's emergency room, which holds no consent: break-glass.");
+await refused("before break-glass, Taipei East may not read her allergies", () =>
+  consentRegistry
+    .connect(taipeiClinician)
+    .logAccess.staticCall(patientId, RecordCategory.Allergy, Purpose.Treatment, recordRef("allergy")),
+);
+await record(
+  "openBreakGlass",
+  consentRegistry.connect(taipeiClinician).openBreakGlass(patientId, EmergencyReason.Unconscious),
+);
+const emergency = await consentRegistry.getBreakGlass(patientId, taipeiId);
+detail(`emergency access for treatment until ${new Date(Number(emergency.endsAt) * 1000).toISOString()}, recorded`);
+await record(
+  "logAccess (under break-glass)",
+  consentRegistry
+    .connect(taipeiClinician)
+    .logAccess(patientId, RecordCategory.Allergy, Purpose.Treatment, recordRef("allergy-list")),
+);
+detail(
+  `treatment only: research under break-glass = ${await consentRegistry.isAuthorized(patientId, taipeiId, RecordCategory.Allergy, Purpose.Research)}`,
+);
+const [emergencies] = await consentRegistry.breakGlassRecord(taipeiId);
+detail(`Taipei East has opened ${emergencies} emergency access(es); every one is in the log, marked break-glass`);
+await record("closeBreakGlass", consentRegistry.connect(taipeiClinician).closeBreakGlass(patientId, taipeiId));
+detail("once she is stable, the clinician ends the emergency access early");
+
+say("Back home, her daughter (a consent delegate) revokes Kaohsiung West's access for her: at once.");
+await record("revoke (by delegate)", consentRegistry.connect(daughter).revoke({ patientId, grantee: kaohsiungId }));
+await refused("Kaohsiung West's next read is refused", () =>
+  consentRegistry
+    .connect(kaohsiungClinician)
+    .logAccess.staticCall(patientId, RecordCategory.Medication, Purpose.Treatment, recordRef("medication")),
+);
+
+say("Who looked at her data? The access log, read back from the chain's events:");
+const accessLog = await consentRegistry.queryFilter(consentRegistry.filters.AccessLogged(patientId));
+for (const entry of accessLog) {
+  const { memberId, operator, category, purpose, underBreakGlass } = entry.args;
+  const when = new Date(Number((await entry.getBlock()).timestamp) * 1000).toISOString();
+  detail(
+    `${when}  organisation ${memberId} (${operator.slice(0, 10)}…)  ${codeName(RecordCategory, category)} for ${codeName(Purpose, purpose)}${underBreakGlass ? "  [BREAK-GLASS]" : ""}`,
+  );
+}
+
 say("Gas used by each step (receipt.gasUsed, including the 21,000 base; hardfork cancun):");
 console.log(`\n${gas.toMarkdown()}\n`);
-console.log("The demo finished: governance and identity work end to end.");
+console.log("The demo finished: governance, identity and consent work end to end.");

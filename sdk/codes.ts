@@ -183,3 +183,18 @@ export function categoryMask(...categories: RecordCategory[]): number {
 export function purposeMask(...purposes: Purpose[]): number {
   return purposes.reduce<number>((mask, purpose) => mask | (1 << purpose), 0);
 }
+
+/**
+ * The name of `value` in a code list (e.g. `codeName(RecordCategory, 5n)` is `"LabResult"`), or the value
+ * itself as a string when the list has no such code.
+ *
+ * @example
+ * ```ts
+ * codeName(Purpose, event.args.purpose); // "Treatment"
+ * ```
+ */
+export function codeName(codes: Readonly<Record<string, number | bigint>>, value: unknown): string {
+  if (typeof value !== "number" && typeof value !== "bigint") return String(value);
+  const wanted = BigInt(value);
+  return Object.keys(codes).find((name) => BigInt(codes[name] ?? -1) === wanted) ?? String(value);
+}

@@ -6,7 +6,7 @@ import {
   MemberRegistry__factory,
   PatientRegistry__factory,
 } from "../typechain-types/index.js";
-import { Duty, EmergencyReason, MemberKind, MemberStatus, Purpose, RecordCategory } from "./codes.js";
+import { codeName, Duty, EmergencyReason, MemberKind, MemberStatus, Purpose, RecordCategory } from "./codes.js";
 
 /** Base class of every error the SDK throws: a one-line `shortMessage`, optional `details`, the `cause`. */
 export class MedchainError extends Error {
@@ -84,22 +84,19 @@ export const medchainErrorsInterface: Interface = (() => {
   return new Interface(fragments);
 })();
 
-const nameOf = (codes: Record<string, number>, value: unknown): string =>
-  Object.keys(codes).find((key) => BigInt(codes[key] ?? -1) === BigInt(value as bigint)) ?? String(value);
-
 const MESSAGES: Record<string, (args: Result) => string> = {
   MemberRegistryUnknownMember: (a) => `organisation ${a[0]} is not a consortium member`,
   MemberRegistryInvalidStatusTransition: (a) =>
-    `organisation ${a[0]} is ${nameOf(MemberStatus, a[1])}; that change needs another status`,
+    `organisation ${a[0]} is ${codeName(MemberStatus, a[1])}; that change needs another status`,
   MemberRegistryMemberNotActive: (a) =>
-    `organisation ${a[0]} is ${nameOf(MemberStatus, a[1])}, so its operators cannot act`,
+    `organisation ${a[0]} is ${codeName(MemberStatus, a[1])}, so its operators cannot act`,
   MemberRegistryInvalidOperator: (a) => `${a[0]} cannot be an operator account`,
   MemberRegistryOperatorAlreadyRegistered: (a) =>
     `account ${a[0]} already acts for organisation ${a[1]}; remove it there first`,
   MemberRegistryUnknownOperator: (a) => `account ${a[0]} is not an operator of any member organisation`,
   MemberRegistryInvalidDuties: (a) => `duty set ${a[0]} is empty or names duties that do not exist`,
   MemberRegistryMissingDuty: (a) =>
-    `operator ${a[0]} of organisation ${a[1]} does not hold the ${nameOf(Duty, a[2])} duty`,
+    `operator ${a[0]} of organisation ${a[1]} does not hold the ${codeName(Duty, a[2])} duty`,
   PatientRegistryZeroCommitment: () => "the identity commitment is empty",
   PatientRegistryCommitmentAlreadyRegistered: (a) => `this person is already registered as patient ${a[1]}`,
   PatientRegistryInvalidAccount: (a) => `${a[0]} cannot be a patient's account`,
@@ -108,7 +105,7 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   PatientRegistryUnknownAccount: (a) => `account ${a[0]} is not any patient's current account`,
   PatientRegistryPatientDeactivated: (a) => `patient ${a[0]} is deactivated; the identity can no longer be used`,
   PatientRegistryRegistrarNotCareProvider: (a) =>
-    `registrars must act for a hospital or clinic; organisation ${a[0]} is a ${nameOf(MemberKind, a[1])}`,
+    `registrars must act for a hospital or clinic; organisation ${a[0]} is a ${codeName(MemberKind, a[1])}`,
   PatientRegistryUnauthorizedCaller: (a) =>
     `${a[1]} is neither patient ${a[0]}'s account nor a registrar, so it cannot do this`,
   PatientRegistryNoPendingRecovery: (a) => `patient ${a[0]} has no pending key recovery`,
@@ -128,7 +125,7 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   ConsentRegistryInvalidWindow: (a) => `a grant must end after it starts (notBefore ${a[0]}, expiresAt ${a[1]})`,
   ConsentRegistryExpiryInPast: (a) => `a grant must end in the future; ${isoTime(a[0])} has passed`,
   ConsentRegistryGranteeNotActive: (a) =>
-    `organisation ${a[0]} is ${nameOf(MemberStatus, a[1])}, not an active member, so it cannot receive consent`,
+    `organisation ${a[0]} is ${codeName(MemberStatus, a[1])}, not an active member, so it cannot receive consent`,
   ConsentRegistryPatientNotActive: (a) => `patient ${a[0]} is unknown or deactivated`,
   ConsentRegistryUnauthorizedActor: (a) =>
     `${a[1]} is neither patient ${a[0]}'s account nor a delegate whose mandate covers consent now`,
@@ -140,15 +137,15 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   ConsentRegistryNonceNotIncreasing: (a) => `patient ${a[0]}'s nonce is ${a[1]}; the new nonce must be higher`,
   ConsentRegistryBreakGlassNotAllowed: (a) => `governance has taken organisation ${a[0]}'s right to break glass`,
   ConsentRegistryBreakGlassNotHospital: (a) =>
-    `only hospitals open emergency access; organisation ${a[0]} is a ${nameOf(MemberKind, a[1])}`,
+    `only hospitals open emergency access; organisation ${a[0]} is a ${codeName(MemberKind, a[1])}`,
   ConsentRegistryNoOpenBreakGlass: (a) => `organisation ${a[1]} has no open emergency access to patient ${a[0]}`,
   ConsentRegistryUnauthorizedBreakGlassClose: (a) =>
     `${a[2]} may not end organisation ${a[1]}'s emergency access to patient ${a[0]}`,
   ConsentRegistryBreakGlassDurationOutOfRange: (a) =>
     `emergency access must last between ${a[1]} and ${a[2]} seconds; ${a[0]} is not`,
   ConsentRegistryAccessNotAuthorized: (a) =>
-    `organisation ${a[1]} is not authorised now to access patient ${a[0]}'s ${nameOf(RecordCategory, a[2])} ` +
-    `records for ${nameOf(Purpose, a[3])}; the access was refused and not logged`,
+    `organisation ${a[1]} is not authorised now to access patient ${a[0]}'s ${codeName(RecordCategory, a[2])} ` +
+    `records for ${codeName(Purpose, a[3])}; the access was refused and not logged`,
   ConsentRegistryZeroRecordRef: () => "an access log entry needs a record reference",
   AccessManagedUnauthorized: (a) => `${a[0]} is not allowed to call this function by the consortium authority`,
   AccessManagerNotScheduled: () => "this action goes through an execution delay: schedule it first",
@@ -160,7 +157,7 @@ const MESSAGES: Record<string, (args: Result) => string> = {
 const isoTime = (seconds: unknown): string => new Date(Number(seconds) * 1000).toISOString();
 
 /** The human names of emergency reasons, for messages and narratives. */
-export const emergencyReasonName = (reason: unknown): string => nameOf(EmergencyReason, reason);
+export const emergencyReasonName = (reason: unknown): string => codeName(EmergencyReason, reason);
 
 function describeContractError(errorName: string, args: Result): string {
   const message = MESSAGES[errorName];
