@@ -25,6 +25,7 @@ export const GRANT_TYPES: Record<string, TypedDataField[]> = {
     { name: "notBefore", type: "uint64" },
     { name: "expiresAt", type: "uint64" },
     { name: "consentFormHash", type: "bytes32" },
+    { name: "signer", type: "address" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint64" },
   ],
@@ -35,6 +36,7 @@ export const REVOKE_TYPES: Record<string, TypedDataField[]> = {
   Revoke: [
     { name: "patientId", type: "uint64" },
     { name: "grantee", type: "uint32" },
+    { name: "signer", type: "address" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint64" },
   ],
@@ -169,13 +171,34 @@ export function checkGrantRequest(request: GrantRequest, now: bigint): void {
  * The EIP-712 digest of a grant: what the contract's `grantDigest` returns and what a signer signs. Pure;
  * works offline.
  */
-export function grantDigest(domain: TypedDataDomain, request: GrantRequest, nonce: bigint, deadline: bigint): string {
-  return TypedDataEncoder.hash(domain, GRANT_TYPES, { ...request, nonce, deadline });
+export function grantDigest(
+  domain: TypedDataDomain,
+  request: GrantRequest,
+  signer: string,
+  nonce: bigint,
+  deadline: bigint,
+): string {
+  return TypedDataEncoder.hash(domain, GRANT_TYPES, { ...request, signer, nonce, deadline });
 }
 
 /** The EIP-712 digest of a revocation (the contract's `revokeDigest`). Pure; works offline. */
-export function revokeDigest(domain: TypedDataDomain, request: RevokeRequest, nonce: bigint, deadline: bigint): string {
-  return TypedDataEncoder.hash(domain, REVOKE_TYPES, { ...request, nonce, deadline });
+export function revokeDigest(
+  domain: TypedDataDomain,
+  request: RevokeRequest,
+  signer: string,
+  nonce: bigint,
+  deadline: bigint,
+): string {
+  return TypedDataEncoder.hash(domain, REVOKE_TYPES, { ...request, signer, nonce, deadline });
+}
+
+/** Options of {@link signGrant} and {@link signRevoke}. */
+export interface SignOptions {
+  /**
+   * The account the signature speaks for, named in the signed data: a smart wallet (ERC-1271) that the
+   * signing key controls. Defaults to the key's own address.
+   */
+  account?: string;
 }
 
 /** Canonical 65-byte form (low s) of a signature, as the contract accepts it. */
@@ -184,7 +207,8 @@ function canonical(signature: string): string {
 }
 
 /**
- * Signs a grant with the patient's (or a consent delegate's) key and returns the request a hospital relays
+ * Signs a grant with the patient's (or a consent delegate's) key — the signed data names the signer's
+ * address — and returns the request a hospital relays
  * with `grantBySig`. Works offline: the nonce comes from the chain beforehand (`consentRegistry.nonces`).
  *
  * @example
@@ -199,9 +223,11 @@ export async function signGrant(
   request: GrantRequest,
   nonce: bigint,
   deadline: bigint,
+  options: SignOptions = {},
 ): Promise<DelegatedRequest<GrantRequest>> {
-  const signature = await signer.signTypedData(domain, GRANT_TYPES, { ...request, nonce, deadline });
-  return { request, signer: await signer.getAddress(), nonce, deadline, signature: canonical(signature) };
+  const account = options.account ?? (await signer.getAddress());
+  const signature = await signer.signTypedData(domain, GRANT_TYPES, { ...request, signer: account, nonce, deadline });
+  return { request, signer: account, nonce, deadline, signature: canonical(signature) };
 }
 
 /** Signs a revocation; relay it with `revokeBySig`. See {@link signGrant}. */
@@ -211,13 +237,16 @@ export async function signRevoke(
   request: RevokeRequest,
   nonce: bigint,
   deadline: bigint,
+  options: SignOptions = {},
 ): Promise<DelegatedRequest<RevokeRequest>> {
-  const signature = await signer.signTypedData(domain, REVOKE_TYPES, { ...request, nonce, deadline });
-  return { request, signer: await signer.getAddress(), nonce, deadline, signature: canonical(signature) };
+  const account = options.account ?? (await signer.getAddress());
+  const signature = await signer.signTypedData(domain, REVOKE_TYPES, { ...request, signer: account, nonce, deadline });
+  return { request, signer: account, nonce, deadline, signature: canonical(signature) };
 }
 
 /**
  * Wraps a signature made elsewhere (a hardware wallet, an ERC-1271 smart wallet) into a relayable request.
+ * The signature must be over {@link grantDigest} / {@link revokeDigest} for the same `signer`.
  */
 export function delegatedRequest<RequestT>(
   request: RequestT,

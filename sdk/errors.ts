@@ -135,6 +135,9 @@ const MESSAGES: Record<string, (args: Result) => string> = {
     `the signature carries nonce ${a[2]} but patient ${a[0]}'s current nonce is ${a[1]} (replayed or cancelled)`,
   ConsentRegistryInvalidSignature: (a) => `the signature is not ${a[0]}'s over this request on this chain and contract`,
   ConsentRegistryNonceNotIncreasing: (a) => `patient ${a[0]}'s nonce is ${a[1]}; the new nonce must be higher`,
+  ConsentRegistryNonceJumpTooLarge: (a) =>
+    `a nonce may move at most ${a[3]} ahead at once; patient ${a[0]}'s is ${a[1]}, ${a[2]} is too far`,
+  ConsentRegistryUnknownMember: (a) => `no organisation has id ${a[0]}`,
   ConsentRegistryBreakGlassNotAllowed: (a) => `governance has taken organisation ${a[0]}'s right to break glass`,
   ConsentRegistryBreakGlassNotHospital: (a) =>
     `only hospitals open emergency access; organisation ${a[0]} is a ${codeName(MemberKind, a[1])}`,

@@ -49,12 +49,16 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
     /// @notice EIP-712 type of a signed grant.
     bytes32 public constant GRANT_TYPEHASH = keccak256(
         "Grant(uint64 patientId,uint32 grantee,uint32 categories,uint16 purposes,uint64 notBefore,"
-        "uint64 expiresAt,bytes32 consentFormHash,uint256 nonce,uint64 deadline)"
+        "uint64 expiresAt,bytes32 consentFormHash,address signer,uint256 nonce,uint64 deadline)"
     );
     /// @notice EIP-712 type of a signed revocation.
     bytes32 public constant REVOKE_TYPEHASH = keccak256(
-        "Revoke(uint64 patientId,uint32 grantee,uint256 nonce,uint64 deadline)"
+        "Revoke(uint64 patientId,uint32 grantee,address signer,uint256 nonce,uint64 deadline)"
     );
+
+    /// @notice How far `invalidateNonces` may move a patient's nonce at once. At one jump per block the
+    /// counter would need ~10^64 years to near 2^256, so it never wraps.
+    uint256 public constant MAX_NONCE_JUMP = 1_000_000;
 
     /// @notice Shortest emergency access governance may set.
     uint64 public constant MIN_BREAK_GLASS_DURATION = 15 minutes;
@@ -106,7 +110,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
             delegatedRequest.signer,
             delegatedRequest.nonce,
             delegatedRequest.deadline,
-            _grantStructHash(request, delegatedRequest.nonce, delegatedRequest.deadline),
+            _grantStructHash(request, delegatedRequest.signer, delegatedRequest.nonce, delegatedRequest.deadline),
             delegatedRequest.signature
         );
         bool byDelegate = _requireConsentActor(request.patientId, delegatedRequest.signer);
@@ -127,7 +131,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
             delegatedRequest.signer,
             delegatedRequest.nonce,
             delegatedRequest.deadline,
-            _revokeStructHash(request, delegatedRequest.nonce, delegatedRequest.deadline),
+            _revokeStructHash(request, delegatedRequest.signer, delegatedRequest.nonce, delegatedRequest.deadline),
             delegatedRequest.signature
         );
         _requireConsentActor(request.patientId, delegatedRequest.signer);
@@ -140,6 +144,9 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
         ConsentRegistryStorage storage $ = _storage();
         uint256 current = $.nonces[patientId];
         if (newNonce <= current) revert ConsentRegistryNonceNotIncreasing(patientId, current, newNonce);
+        if (newNonce - current > MAX_NONCE_JUMP) {
+            revert ConsentRegistryNonceJumpTooLarge(patientId, current, newNonce, MAX_NONCE_JUMP);
+        }
         $.nonces[patientId] = newNonce;
         emit NoncesInvalidated(patientId, msg.sender, newNonce);
     }
@@ -154,6 +161,10 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
         if (!patientRegistry.isActivePatient(patientId)) revert ConsentRegistryPatientNotActive(patientId);
 
         endsAt = uint64(block.timestamp) + $.breakGlassDuration;
+        if (_isBreakGlassOpen(patientId, memberId)) {
+            uint64 currentEnd = $.breakGlass[patientId][memberId].endsAt;
+            if (currentEnd > endsAt) endsAt = currentEnd; // re-opening never shortens an open access
+        }
         $.breakGlass[patientId][memberId] = BreakGlass({
             endsAt: endsAt,
             reason: reason,
@@ -176,6 +187,9 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
 
     /// @inheritdoc IConsentRegistry
     function setBreakGlassAllowed(uint32 memberId, bool allowed) external restricted {
+        if (memberRegistry.getMember(memberId).status == MemberStatus.None) {
+            revert ConsentRegistryUnknownMember(memberId);
+        }
         BreakGlassRecord storage record = _storage().breakGlassRecords[memberId];
         if (!allowed && !record.revoked) {
             // Ends every access opened so far. 2^24 takings of one organisation's right would overflow and
@@ -260,19 +274,22 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
     /// @inheritdoc IConsentRegistry
     function grantDigest(
         GrantRequest calldata request,
+        address signer,
         uint256 nonce,
         uint64 deadline
     ) external view returns (bytes32) {
-        return MessageHashUtils.toTypedDataHash(_domainSeparator(), _grantStructHash(request, nonce, deadline));
+        return MessageHashUtils.toTypedDataHash(_domainSeparator(), _grantStructHash(request, signer, nonce, deadline));
     }
 
     /// @inheritdoc IConsentRegistry
     function revokeDigest(
         RevokeRequest calldata request,
+        address signer,
         uint256 nonce,
         uint64 deadline
     ) external view returns (bytes32) {
-        return MessageHashUtils.toTypedDataHash(_domainSeparator(), _revokeStructHash(request, nonce, deadline));
+        return
+            MessageHashUtils.toTypedDataHash(_domainSeparator(), _revokeStructHash(request, signer, nonce, deadline));
     }
 
     /// @inheritdoc IERC5267
@@ -368,10 +385,9 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
         if (!SignatureChecker.isValidSignatureNow(signer, digest, signature)) {
             revert ConsentRegistryInvalidSignature(signer);
         }
-        // A nonce is a uint256 counter incremented by one per signature: it cannot overflow.
-        unchecked {
-            $.nonces[patientId] = current + 1;
-        }
+        // Checked: with MAX_NONCE_JUMP the counter cannot come near 2^256, and if it ever did the
+        // transaction would revert rather than wrap to an old nonce.
+        $.nonces[patientId] = current + 1;
     }
 
     /// @dev `account` must be the patient's current account (returns false) or a delegate whose mandate
@@ -446,6 +462,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
 
     function _grantStructHash(
         GrantRequest calldata request,
+        address signer,
         uint256 nonce,
         uint64 deadline
     ) private pure returns (bytes32) {
@@ -460,6 +477,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
                     request.notBefore,
                     request.expiresAt,
                     request.consentFormHash,
+                    signer,
                     nonce,
                     deadline
                 )
@@ -468,10 +486,11 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
 
     function _revokeStructHash(
         RevokeRequest calldata request,
+        address signer,
         uint256 nonce,
         uint64 deadline
     ) private pure returns (bytes32) {
-        return keccak256(abi.encode(REVOKE_TYPEHASH, request.patientId, request.grantee, nonce, deadline));
+        return keccak256(abi.encode(REVOKE_TYPEHASH, request.patientId, request.grantee, signer, nonce, deadline));
     }
 
     function _domainSeparator() private view returns (bytes32) {

@@ -23,6 +23,8 @@ interface IConsentRegistry {
     }
 
     /// @notice A {GrantRequest} signed off chain by `signer` (the patient or a consent delegate) and relayed.
+    /// @dev The signed data names `signer`, so a relayer cannot present one key's signature as another
+    /// account's (an EOA delegate that also owns the patient's ERC-1271 wallet, say).
     struct DelegatedGrantRequest {
         GrantRequest request;
         address signer;
@@ -158,6 +160,13 @@ interface IConsentRegistry {
     /// @notice A nonce can only move forward: patient `patientId`'s nonce is `current`, not below `requested`.
     error ConsentRegistryNonceNotIncreasing(uint64 patientId, uint256 current, uint256 requested);
 
+    /// @notice A nonce may skip at most `maxJump` values at once (enough to void any realistic number of
+    /// outstanding signatures, and far from the counter's end): `requested` is too far beyond `current`.
+    error ConsentRegistryNonceJumpTooLarge(uint64 patientId, uint256 current, uint256 requested, uint256 maxJump);
+
+    /// @notice No organisation has id `memberId`.
+    error ConsentRegistryUnknownMember(uint32 memberId);
+
     /// @notice Governance has taken organisation `memberId`'s right to break glass.
     error ConsentRegistryBreakGlassNotAllowed(uint32 memberId);
 
@@ -203,12 +212,13 @@ interface IConsentRegistry {
     /// @notice Same as {revoke}, signed off chain and relayed by anyone. Emits {ConsentRevoked}.
     function revokeBySig(DelegatedRevokeRequest calldata delegatedRequest) external;
 
-    /// @notice Moves patient `patientId`'s signature nonce to `newNonce`, voiding every outstanding signature.
+    /// @notice Moves patient `patientId`'s signature nonce to `newNonce` (at most `MAX_NONCE_JUMP` ahead),
+    /// voiding every outstanding signature with a lower nonce.
     /// @dev Caller: the patient's current account or a consent delegate. Emits {NoncesInvalidated}.
     function invalidateNonces(uint64 patientId, uint256 newNonce) external;
 
     /// @notice Opens emergency access of the caller's hospital to patient `patientId` for treatment, for the
-    /// governance-set duration; re-opening extends it. Always recorded.
+    /// governance-set duration; re-opening an open access extends it (never shortens it). Always recorded.
     /// @dev Caller: a `Clinician` of an active hospital whose break-glass right governance has not taken.
     /// Emits {BreakGlassOpened}.
     /// @return endsAt when the emergency access ends.
@@ -220,7 +230,8 @@ interface IConsentRegistry {
 
     /// @notice Gives or takes organisation `memberId`'s right to break glass. Taking it ends every emergency
     /// access the organisation has open, for good: giving the right back does not revive them.
-    /// @dev Restricted by the consortium authority (guardian). Emits {BreakGlassRightChanged}.
+    /// @dev Restricted by the consortium authority (guardian). Reverts {ConsentRegistryUnknownMember} for an
+    /// id no organisation has. Emits {BreakGlassRightChanged}.
     function setBreakGlassAllowed(uint32 memberId, bool allowed) external;
 
     /// @notice Sets how long an emergency access lasts.
@@ -267,12 +278,18 @@ interface IConsentRegistry {
     /// @notice Patient `patientId`'s current signature nonce.
     function nonces(uint64 patientId) external view returns (uint256);
 
-    /// @notice The EIP-712 digest a signer signs for `request` with `nonce` and `deadline`.
-    function grantDigest(GrantRequest calldata request, uint256 nonce, uint64 deadline) external view returns (bytes32);
+    /// @notice The EIP-712 digest `signer` signs for `request` with `nonce` and `deadline`.
+    function grantDigest(
+        GrantRequest calldata request,
+        address signer,
+        uint256 nonce,
+        uint64 deadline
+    ) external view returns (bytes32);
 
-    /// @notice The EIP-712 digest a signer signs for `request` with `nonce` and `deadline`.
+    /// @notice The EIP-712 digest `signer` signs for `request` with `nonce` and `deadline`.
     function revokeDigest(
         RevokeRequest calldata request,
+        address signer,
         uint256 nonce,
         uint64 deadline
     ) external view returns (bytes32);
