@@ -122,29 +122,27 @@ detail(
 );
 
 say("The council gives each organisation its first administrator; the administrators add their own staff.");
-await record("add operator (by council)", members.addOperator(taipeiAdmin, taipeiId, dutyMask(Duty.OrgAdmin)));
-await record("add operator (by council)", members.addOperator(kaohsiungAdmin, kaohsiungId, dutyMask(Duty.OrgAdmin)));
-await record("add operator (by council)", members.addOperator(insurerAdmin, insurerId, dutyMask(Duty.OrgAdmin)));
-await record(
-  "add operator (by org admin)",
-  memberRegistry.connect(taipeiAdmin).addOperator(taipeiRegistrar, taipeiId, dutyMask(Duty.Registrar)),
-);
-await record(
-  "add operator (by org admin)",
-  memberRegistry.connect(taipeiAdmin).addOperator(taipeiClinician, taipeiId, dutyMask(Duty.Clinician)),
-);
-await record(
-  "add operator (by org admin)",
-  memberRegistry.connect(kaohsiungAdmin).addOperator(kaohsiungRegistrar, kaohsiungId, dutyMask(Duty.Registrar)),
-);
-await record(
-  "add operator (by org admin)",
-  memberRegistry.connect(kaohsiungAdmin).addOperator(kaohsiungClinician, kaohsiungId, dutyMask(Duty.Clinician)),
-);
-await record(
-  "add operator (by org admin)",
-  memberRegistry.connect(insurerAdmin).addOperator(claimsOfficer, insurerId, dutyMask(Duty.ClaimsOfficer)),
-);
+const firstAdministrators = [
+  [taipeiAdmin, taipeiId],
+  [kaohsiungAdmin, kaohsiungId],
+  [insurerAdmin, insurerId],
+] as const;
+for (const [administrator, memberId] of firstAdministrators) {
+  await record("add operator (by council)", members.addOperator(administrator, memberId, dutyMask(Duty.OrgAdmin)));
+}
+const staff = [
+  [taipeiAdmin, taipeiRegistrar, taipeiId, Duty.Registrar],
+  [taipeiAdmin, taipeiClinician, taipeiId, Duty.Clinician],
+  [kaohsiungAdmin, kaohsiungRegistrar, kaohsiungId, Duty.Registrar],
+  [kaohsiungAdmin, kaohsiungClinician, kaohsiungId, Duty.Clinician],
+  [insurerAdmin, claimsOfficer, insurerId, Duty.ClaimsOfficer],
+] as const;
+for (const [administrator, operator, memberId, duty] of staff) {
+  await record(
+    "add operator (by org admin)",
+    memberRegistry.connect(administrator).addOperator(operator, memberId, dutyMask(duty)),
+  );
+}
 detail("Taipei: registrar and clinician; Kaohsiung: registrar and clinician; Formosa Mutual: claims officer.");
 
 say("Mrs Lin shows her health-insurance card at Taipei East; the registrar registers her.");

@@ -327,6 +327,34 @@ async function lapseConsentMandate(c: ConsentConsortium): Promise<void> {
   await time.increaseTo(expiresAt);
 }
 
+/** A refusal of `actor`, who may not act on patient 1's consent (after `arrange`, if given). */
+function unauthorizedActor(
+  title: string,
+  actor: (c: ConsentConsortium) => HardhatEthersSigner,
+  arrange?: (c: ConsentConsortium) => Promise<unknown>,
+) {
+  return {
+    title,
+    actor,
+    ...(arrange === undefined ? {} : { arrange }),
+    error: (c: ConsentConsortium): ExpectedError => ["ConsentRegistryUnauthorizedActor", c.patientId, actor(c).address],
+  };
+}
+
+/** Accounts that may not act on patient 1's consent: refused alike when they grant and when they revoke. */
+const UNAUTHORIZED_ACTORS = [
+  unauthorizedActor("by a stranger", (c) => c.stranger),
+  unauthorizedActor("by another patient", (c) => c.otherPatient),
+  unauthorizedActor("by a clinician of the organisation concerned", (c) => c.clinician),
+  unauthorizedActor("by a delegate whose mandate does not cover consent", (c) => c.claimsDelegate),
+  unauthorizedActor("by a consent delegate whose mandate has expired", lapsedDelegate, lapseConsentMandate),
+  unauthorizedActor(
+    "by a consent delegate whose mandate the patient revoked",
+    (c) => c.consentDelegate,
+    (c) => c.patientRegistry.connect(c.patient).revokeDelegate(c.patientId, c.consentDelegate),
+  ),
+];
+
 const GRANT_REFUSALS: readonly GrantRefusal[] = [
   {
     title: "with an empty category set",
@@ -416,38 +444,7 @@ const GRANT_REFUSALS: readonly GrantRefusal[] = [
     actor: (c) => c.consentDelegate,
     error: (c) => ["ConsentRegistryPatientNotActive", c.patientId],
   },
-  {
-    title: "by a stranger",
-    actor: (c) => c.stranger,
-    error: (c) => ["ConsentRegistryUnauthorizedActor", c.patientId, c.stranger.address],
-  },
-  {
-    title: "by another patient",
-    actor: (c) => c.otherPatient,
-    error: (c) => ["ConsentRegistryUnauthorizedActor", c.patientId, c.otherPatient.address],
-  },
-  {
-    title: "by a clinician of the organisation receiving it",
-    actor: (c) => c.clinician,
-    error: (c) => ["ConsentRegistryUnauthorizedActor", c.patientId, c.clinician.address],
-  },
-  {
-    title: "by a delegate whose mandate does not cover consent",
-    actor: (c) => c.claimsDelegate,
-    error: (c) => ["ConsentRegistryUnauthorizedActor", c.patientId, c.claimsDelegate.address],
-  },
-  {
-    title: "by a consent delegate whose mandate has expired",
-    arrange: lapseConsentMandate,
-    actor: lapsedDelegate,
-    error: (c) => ["ConsentRegistryUnauthorizedActor", c.patientId, lapsedDelegate(c).address],
-  },
-  {
-    title: "by a consent delegate whose mandate the patient revoked",
-    arrange: (c) => c.patientRegistry.connect(c.patient).revokeDelegate(c.patientId, c.consentDelegate),
-    actor: (c) => c.consentDelegate,
-    error: (c) => ["ConsentRegistryUnauthorizedActor", c.patientId, c.consentDelegate.address],
-  },
+  ...UNAUTHORIZED_ACTORS,
 ];
 
 interface RevokeRefusal {
@@ -488,27 +485,7 @@ const REVOKE_REFUSALS: readonly RevokeRefusal[] = [
     arrange: (c) => c.patientRegistry.connect(c.registrar).deactivatePatient(c.patientId, DeactivationReason.Withdrawn),
     error: (c) => ["ConsentRegistryPatientNotActive", c.patientId],
   },
-  {
-    title: "by a stranger",
-    actor: (c) => c.stranger,
-    error: (c) => ["ConsentRegistryUnauthorizedActor", c.patientId, c.stranger.address],
-  },
-  {
-    title: "by a clinician of the organisation holding the grant",
-    actor: (c) => c.clinician,
-    error: (c) => ["ConsentRegistryUnauthorizedActor", c.patientId, c.clinician.address],
-  },
-  {
-    title: "by a delegate whose mandate does not cover consent",
-    actor: (c) => c.claimsDelegate,
-    error: (c) => ["ConsentRegistryUnauthorizedActor", c.patientId, c.claimsDelegate.address],
-  },
-  {
-    title: "by a consent delegate whose mandate has expired",
-    arrange: lapseConsentMandate,
-    actor: lapsedDelegate,
-    error: (c) => ["ConsentRegistryUnauthorizedActor", c.patientId, lapsedDelegate(c).address],
-  },
+  ...UNAUTHORIZED_ACTORS,
 ];
 
 /** A relayed, signed action (`grantBySig` or `revokeBySig`) for the signature checks both share. */

@@ -3,6 +3,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import GovernanceModule from "./Governance.js";
 import IdentityModule from "./Identity.js";
 import { CONSENT_GUARDIAN_SELECTORS, ConsortiumRole } from "./roles.js";
+import { deployUupsProxy } from "./uups.js";
 
 /** Four hours: long enough for an emergency department episode, short enough to force consent afterwards. */
 export const DEFAULT_BREAK_GLASS_DURATION_SECONDS = 4 * 60 * 60;
@@ -19,18 +20,12 @@ export default buildModule("Consent", (m) => {
   const { patientRegistry } = m.useModule(IdentityModule);
   const breakGlassDuration = m.getParameter("breakGlassDuration", DEFAULT_BREAK_GLASS_DURATION_SECONDS);
 
-  const consentRegistryImplementation = m.contract("ConsentRegistry", [memberRegistry, patientRegistry], {
-    id: "ConsentRegistryImplementation",
-  });
-  const consentRegistryProxy = m.contract(
-    "ERC1967Proxy",
-    [
-      consentRegistryImplementation,
-      m.encodeFunctionCall(consentRegistryImplementation, "initialize", [authority, breakGlassDuration]),
-    ],
-    { id: "ConsentRegistryProxy" },
+  const { implementation: consentRegistryImplementation, proxy: consentRegistry } = deployUupsProxy(
+    m,
+    "ConsentRegistry",
+    [memberRegistry, patientRegistry],
+    [authority, breakGlassDuration],
   );
-  const consentRegistry = m.contractAt("ConsentRegistry", consentRegistryProxy);
 
   m.call(authority, "setTargetFunctionRole", [consentRegistry, CONSENT_GUARDIAN_SELECTORS, ConsortiumRole.Guardian], {
     id: "ConsentRegistryGuardianSelectors",

@@ -1,6 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 import { ConsortiumRole, GUARDIAN_SELECTORS, MEMBERSHIP_SELECTORS } from "./roles.js";
+import { deployUupsProxy } from "./uups.js";
 
 /**
  * The consortium authority (an OpenZeppelin AccessManager) and the MemberRegistry behind a UUPS proxy,
@@ -20,13 +21,12 @@ export default buildModule("Governance", (m) => {
 
   const authority = m.contract("ConsortiumAuthority", [deployer]);
 
-  const memberRegistryImplementation = m.contract("MemberRegistry", [], { id: "MemberRegistryImplementation" });
-  const memberRegistryProxy = m.contract(
-    "ERC1967Proxy",
-    [memberRegistryImplementation, m.encodeFunctionCall(memberRegistryImplementation, "initialize", [authority])],
-    { id: "MemberRegistryProxy" },
+  const { implementation: memberRegistryImplementation, proxy: memberRegistry } = deployUupsProxy(
+    m,
+    "MemberRegistry",
+    [],
+    [authority],
   );
-  const memberRegistry = m.contractAt("MemberRegistry", memberRegistryProxy);
 
   m.call(authority, "labelRole", [ConsortiumRole.Membership, "MEMBERSHIP"], {
     id: "LabelMembershipRole",

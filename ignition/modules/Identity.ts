@@ -1,6 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 import GovernanceModule from "./Governance.js";
+import { deployUupsProxy } from "./uups.js";
 
 /** Three days: long enough for a patient to notice a recovery they did not ask for and cancel it. */
 export const DEFAULT_RECOVERY_DELAY_SECONDS = 3 * 24 * 60 * 60;
@@ -16,18 +17,12 @@ export default buildModule("Identity", (m) => {
   const { authority, memberRegistry } = m.useModule(GovernanceModule);
   const recoveryDelay = m.getParameter("recoveryDelay", DEFAULT_RECOVERY_DELAY_SECONDS);
 
-  const patientRegistryImplementation = m.contract("PatientRegistry", [memberRegistry], {
-    id: "PatientRegistryImplementation",
-  });
-  const patientRegistryProxy = m.contract(
-    "ERC1967Proxy",
-    [
-      patientRegistryImplementation,
-      m.encodeFunctionCall(patientRegistryImplementation, "initialize", [authority, recoveryDelay]),
-    ],
-    { id: "PatientRegistryProxy" },
+  const { implementation: patientRegistryImplementation, proxy: patientRegistry } = deployUupsProxy(
+    m,
+    "PatientRegistry",
+    [memberRegistry],
+    [authority, recoveryDelay],
   );
-  const patientRegistry = m.contractAt("PatientRegistry", patientRegistryProxy);
 
   return { patientRegistry, patientRegistryImplementation };
 });
