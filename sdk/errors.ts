@@ -150,6 +150,8 @@ const MESSAGES: Record<string, (args: Result) => string> = {
     `organisation ${a[1]} is not authorised now to access patient ${a[0]}'s ${codeName(RecordCategory, a[2])} ` +
     `records for ${codeName(Purpose, a[3])}; the access was refused and not logged`,
   ConsentRegistryZeroRecordRef: () => "an access log entry needs a record reference",
+  ConsentRegistryBreakGlassNeedsClinician: (a) =>
+    `only clinicians read under emergency access; ${a[0]} of organisation ${a[1]} is not a clinician`,
   AccessManagedUnauthorized: (a) => `${a[0]} is not allowed to call this function by the consortium authority`,
   AccessManagerNotScheduled: () => "this action goes through an execution delay: schedule it first",
   AccessManagerNotReady: () => "this scheduled action's delay has not passed yet",

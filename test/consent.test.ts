@@ -276,7 +276,8 @@ interface ConsentPath {
 /** The actor sends `grant` / `revoke` itself. */
 const direct: ConsentPath = {
   name: "sent by the actor",
-  noncesUsed: 0n,
+  // A direct grant or revocation moves the nonce on too, voiding outstanding signatures.
+  noncesUsed: 1n,
   on: (c) => ({
     grant: (actor, request) => c.consentRegistry.connect(actor).grant(request),
     revoke: (actor, request) => c.consentRegistry.connect(actor).revoke(request),
@@ -550,7 +551,7 @@ function describeSignatureChecks<RequestT>(action: SignedAction<RequestT>): void
       const signed = await signedBy(c, c.patient);
       await time.setNextBlockTimestamp(signed.deadline);
       await expect(action.relay(c, signed)).to.emit(c.consentRegistry, action.event);
-      expect(await c.consentRegistry.nonces(c.patientId)).to.equal(1n);
+      expect(await c.consentRegistry.nonces(c.patientId)).to.equal(signed.nonce + 1n);
     });
 
     it("refuses a signature after its deadline", async function () {
@@ -571,30 +572,32 @@ function describeSignatureChecks<RequestT>(action: SignedAction<RequestT>): void
       await refusedWithoutChange(c, () =>
         expect(action.relay(c, signed))
           .to.be.revertedWithCustomError(c.consentRegistry, "ConsentRegistryInvalidNonce")
-          .withArgs(c.patientId, 1n, 0n),
+          .withArgs(c.patientId, signed.nonce + 1n, signed.nonce),
       );
     });
 
     it("refuses a signature whose nonce the patient cancelled with invalidateNonces", async function () {
       const c = await networkHelpers.loadFixture(action.fixture);
       const signed = await signedBy(c, c.patient);
-      await expect(c.consentRegistry.connect(c.patient).invalidateNonces(c.patientId, 1n))
+      const cancelledUpTo = signed.nonce + 1n;
+      await expect(c.consentRegistry.connect(c.patient).invalidateNonces(c.patientId, cancelledUpTo))
         .to.emit(c.consentRegistry, "NoncesInvalidated")
-        .withArgs(c.patientId, c.patient.address, 1n);
+        .withArgs(c.patientId, c.patient.address, cancelledUpTo);
       await refusedWithoutChange(c, () =>
         expect(action.relay(c, signed))
           .to.be.revertedWithCustomError(c.consentRegistry, "ConsentRegistryInvalidNonce")
-          .withArgs(c.patientId, 1n, 0n),
+          .withArgs(c.patientId, cancelledUpTo, signed.nonce),
       );
     });
 
     it("refuses a signature made ahead with a future nonce", async function () {
       const c = await networkHelpers.loadFixture(action.fixture);
-      const signed = await signedBy(c, c.patient, { nonce: 1n });
+      const current = await c.consentRegistry.nonces(c.patientId);
+      const signed = await signedBy(c, c.patient, { nonce: current + 1n });
       await refusedWithoutChange(c, () =>
         expect(action.relay(c, signed))
           .to.be.revertedWithCustomError(c.consentRegistry, "ConsentRegistryInvalidNonce")
-          .withArgs(c.patientId, 0n, 1n),
+          .withArgs(c.patientId, current, current + 1n),
       );
     });
 
@@ -859,6 +862,7 @@ describe("ConsentRegistry", function () {
       it("lets the patient revoke a grant, which stops authorising at once", async function () {
         const c = await networkHelpers.loadFixture(withHospitalGrant);
         const { consentRegistry, patient, patientId, hospitalId, granted } = c;
+        const nonceBefore = await consentRegistry.nonces(patientId);
 
         await expect(path.on(c).revoke(patient, hospitalRevokeRequest(c)))
           .to.emit(consentRegistry, "ConsentRevoked")
@@ -866,7 +870,7 @@ describe("ConsentRegistry", function () {
 
         const revokedAt = BigInt(await time.latest());
         expect(await readGrant(c, patientId, hospitalId)).to.deep.equal(storedGrant(granted, false, revokedAt));
-        expect(await consentRegistry.nonces(patientId)).to.equal(path.noncesUsed);
+        expect(await consentRegistry.nonces(patientId)).to.equal(nonceBefore + path.noncesUsed);
         expect(await consentRegistry.isAuthorized(patientId, hospitalId, RecordCategory.LabResult, Purpose.Treatment))
           .to.be.false;
       });
@@ -985,20 +989,21 @@ describe("ConsentRegistry", function () {
       const signed = await signGrant(patient, domain, await hospitalGrantRequest(c), 0n, await signatureDeadline());
       await consentRegistry.connect(stranger).grantBySig(signed);
       await consentRegistry.connect(patient).revoke(hospitalRevokeRequest(c));
-      for (const requested of [1n + maxJump + 1n, 2n ** 256n - 1n]) {
+      const current = await consentRegistry.nonces(patientId);
+      for (const requested of [current + maxJump + 1n, 2n ** 256n - 1n]) {
         await refusedWithoutChange(c, () =>
           expect(consentRegistry.connect(patient).invalidateNonces(patientId, requested))
             .to.be.revertedWithCustomError(consentRegistry, "ConsentRegistryNonceJumpTooLarge")
-            .withArgs(patientId, 1n, requested, maxJump),
+            .withArgs(patientId, current, requested, maxJump),
         );
       }
-      await expect(consentRegistry.connect(patient).invalidateNonces(patientId, 1n + maxJump))
+      await expect(consentRegistry.connect(patient).invalidateNonces(patientId, current + maxJump))
         .to.emit(consentRegistry, "NoncesInvalidated")
-        .withArgs(patientId, patient.address, 1n + maxJump);
+        .withArgs(patientId, patient.address, current + maxJump);
       await refusedWithoutChange(c, () =>
         expect(consentRegistry.connect(stranger).grantBySig(signed))
           .to.be.revertedWithCustomError(consentRegistry, "ConsentRegistryInvalidNonce")
-          .withArgs(patientId, 1n + maxJump, 0n),
+          .withArgs(patientId, current + maxJump, 0n),
       );
     });
 
@@ -1682,7 +1687,80 @@ describe("ConsentRegistry", function () {
     });
   });
 
+  describe("the patient's newest word wins over signatures held back", function () {
+    it("a direct revocation voids a signed grant a relayer held back", async function () {
+      const c = await networkHelpers.loadFixture(consentConsortium);
+      const { consentRegistry, patient, patientId, hospitalId, domain, stranger } = c;
+      const request = await hospitalGrantRequest(c);
+      const heldBack = await signGrant(
+        patient,
+        domain,
+        request,
+        await consentRegistry.nonces(patientId),
+        await signatureDeadline(),
+      );
+      await consentRegistry.connect(patient).grant(request);
+      await consentRegistry.connect(patient).revoke(hospitalRevokeRequest(c));
+
+      const current = await consentRegistry.nonces(patientId);
+      await refusedWithoutChange(c, () =>
+        expect(consentRegistry.connect(stranger).grantBySig(heldBack))
+          .to.be.revertedWithCustomError(consentRegistry, "ConsentRegistryInvalidNonce")
+          .withArgs(patientId, current, heldBack.nonce),
+      );
+      expect(await consentRegistry.isAuthorized(patientId, hospitalId, RecordCategory.LabResult, Purpose.Treatment)).to
+        .be.false;
+    });
+
+    it("a direct grant voids a signed revocation a relayer held back", async function () {
+      const c = await networkHelpers.loadFixture(withHospitalGrant);
+      const { consentRegistry, patient, patientId, hospitalId, domain, stranger, granted } = c;
+      const heldBack = await signRevoke(
+        patient,
+        domain,
+        hospitalRevokeRequest(c),
+        await consentRegistry.nonces(patientId),
+        await signatureDeadline(),
+      );
+      await consentRegistry.connect(patient).grant(granted);
+
+      await refusedWithoutChange(c, () =>
+        expect(consentRegistry.connect(stranger).revokeBySig(heldBack))
+          .to.be.revertedWithCustomError(consentRegistry, "ConsentRegistryInvalidNonce")
+          .withArgs(patientId, heldBack.nonce + 1n, heldBack.nonce),
+      );
+      expect(await consentRegistry.isAuthorized(patientId, hospitalId, RecordCategory.LabResult, Purpose.Treatment)).to
+        .be.true;
+    });
+  });
+
   describe("access log", function () {
+    it("under break-glass, only a clinician may log an access", async function () {
+      const c = await networkHelpers.loadFixture(withOpenBreakGlass);
+      const { consentRegistry, claimsOfficer, clinician, patientId, hospitalId } = c;
+      await refusedWithoutChange(c, () =>
+        expect(
+          consentRegistry
+            .connect(claimsOfficer)
+            .logAccess(patientId, RecordCategory.Allergy, Purpose.Treatment, RECORD_REF),
+        )
+          .to.be.revertedWithCustomError(consentRegistry, "ConsentRegistryBreakGlassNeedsClinician")
+          .withArgs(claimsOfficer.address, hospitalId),
+      );
+      await expect(
+        consentRegistry.connect(clinician).logAccess(patientId, RecordCategory.Allergy, Purpose.Treatment, RECORD_REF),
+      )
+        .to.emit(consentRegistry, "AccessLogged")
+        .withArgs(
+          patientId,
+          hospitalId,
+          clinician.address,
+          RecordCategory.Allergy,
+          Purpose.Treatment,
+          RECORD_REF,
+          true,
+        );
+    });
     it("logs an access the grant authorises", async function () {
       const c = await networkHelpers.loadFixture(withHospitalGrant);
       const { consentRegistry, clinician, patientId, hospitalId } = c;

@@ -352,6 +352,7 @@ describe("PatientRegistry", function () {
         executableAt,
         initiatedBy: hospitalId,
         initiator: registrar.address,
+        initiatedAt: startedAt,
       });
       // Nothing changes for the patient until the recovery is executed.
       expect(await readPatient(c, patientId)).to.deep.equal(before);
@@ -490,6 +491,7 @@ describe("PatientRegistry", function () {
         executableAt,
         initiatedBy: clinicId,
         initiator: clinicRegistrar.address,
+        initiatedAt: startedAt,
       });
 
       await time.setNextBlockTimestamp(executableAt);
@@ -654,7 +656,7 @@ describe("PatientRegistry", function () {
         );
       });
 
-      it("executeRecovery refuses a recovery whose registrar's organisation was suspended, until reinstated", async function () {
+      it("executeRecovery refuses for good a recovery whose registrar's organisation was suspended, even once reinstated", async function () {
         const c = await networkHelpers.loadFixture(consortium);
         const { patientRegistry, memberRegistry, guardian, council, registrar, hospitalId, patientId, stranger } = c;
         const newAccount = spareAccount(c, 0);
@@ -667,12 +669,20 @@ describe("PatientRegistry", function () {
             .withArgs(patientId, registrar.address),
         );
         await memberRegistry.connect(council).reinstateMember(hospitalId);
+        await refusedWithoutChange(c, () =>
+          expect(patientRegistry.connect(stranger).executeRecovery(patientId))
+            .to.be.revertedWithCustomError(patientRegistry, "PatientRegistryRecoveryInitiatorRevoked")
+            .withArgs(patientId, registrar.address),
+        );
+        // A registrar of the reinstated hospital starts afresh, and that recovery runs.
+        const restartedAt = await startRecovery(c, newAccount);
+        await time.increaseTo(restartedAt);
         await expect(patientRegistry.connect(stranger).executeRecovery(patientId))
           .to.emit(patientRegistry, "PatientAccountChanged")
           .withArgs(patientId, c.patient.address, newAccount.address, AccountChangeKind.Recovery);
       });
 
-      it("executeRecovery refuses a recovery whose registrar key was withdrawn, even if re-added elsewhere", async function () {
+      it("executeRecovery refuses a recovery whose registrar key was withdrawn, even if re-added anywhere", async function () {
         const c = await networkHelpers.loadFixture(consortium);
         const { patientRegistry, memberRegistry, guardian, council, registrar, clinicId, patientId, stranger } = c;
         const newAccount = spareAccount(c, 0);
@@ -690,6 +700,14 @@ describe("PatientRegistry", function () {
             .to.be.revertedWithCustomError(patientRegistry, "PatientRegistryRecoveryInitiatorRevoked")
             .withArgs(patientId, registrar.address),
         );
+        // Re-added to its own hospital, the key still does not revive what it started before.
+        await memberRegistry.connect(guardian).removeOperator(registrar);
+        await memberRegistry.connect(council).addOperator(registrar, c.hospitalId, dutyMask(Duty.Registrar));
+        await refusedWithoutChange(c, () =>
+          expect(patientRegistry.connect(stranger).executeRecovery(patientId))
+            .to.be.revertedWithCustomError(patientRegistry, "PatientRegistryRecoveryInitiatorRevoked")
+            .withArgs(patientId, registrar.address),
+        );
       });
     });
   });
@@ -701,19 +719,22 @@ describe("PatientRegistry", function () {
       const delegate = spareAccount(c, 0);
       const scope = DelegateScope.Consent | DelegateScope.View;
       const expiresAt = await inAYear();
+      const appointedAt = BigInt((await time.latest()) + 10);
+      await time.setNextBlockTimestamp(appointedAt);
 
       await expect(patientRegistry.connect(patient).appointDelegate(patientId, delegate, scope, expiresAt))
         .to.emit(patientRegistry, "DelegateAppointed")
-        .withArgs(patientId, delegate.address, scope, expiresAt, 0n);
+        .withArgs(patientId, delegate.address, scope, expiresAt, 0n, appointedAt);
       expect(await readDelegation(c, patientId, delegate.address)).to.deep.equal({
         scope: BigInt(scope),
         expiresAt,
         appointedBy: 0n,
+        validFrom: appointedAt,
       });
       expect(await patientRegistry.canActFor(patientId, delegate, DelegateScope.Consent)).to.equal(true);
     });
 
-    it("records a registrar's organisation as appointedBy", async function () {
+    it("records a registrar's organisation as appointedBy; the mandate starts after the recovery delay", async function () {
       const c = await networkHelpers.loadFixture(consortium);
       const { patientRegistry, registrar, clinicRegistrar, hospitalId, clinicId, patientId } = c;
       const expiresAt = await inAYear();
@@ -721,17 +742,46 @@ describe("PatientRegistry", function () {
         [registrar, hospitalId, spareAccount(c, 0)],
         [clinicRegistrar, clinicId, spareAccount(c, 1)],
       ] as const) {
+        const appointedAt = BigInt((await time.latest()) + 10);
+        const validFrom = appointedAt + BigInt(DEFAULT_TEST_RECOVERY_DELAY);
+        await time.setNextBlockTimestamp(appointedAt);
         await expect(
           patientRegistry.connect(caller).appointDelegate(patientId, delegate, ALL_DELEGATE_SCOPES, expiresAt),
         )
           .to.emit(patientRegistry, "DelegateAppointed")
-          .withArgs(patientId, delegate.address, ALL_DELEGATE_SCOPES, expiresAt, memberId);
+          .withArgs(patientId, delegate.address, ALL_DELEGATE_SCOPES, expiresAt, memberId, validFrom);
         expect(await readDelegation(c, patientId, delegate.address)).to.deep.equal({
           scope: BigInt(ALL_DELEGATE_SCOPES),
           expiresAt,
           appointedBy: memberId,
+          validFrom,
         });
       }
+    });
+
+    it("keeps a registrar's appointment powerless until the delay has passed, so the patient can object", async function () {
+      const c = await networkHelpers.loadFixture(consortium);
+      const { patientRegistry, registrar, patient, patientId } = c;
+      const delegate = spareAccount(c, 0);
+      const objected = spareAccount(c, 1);
+      const expiresAt = await inAYear();
+      await patientRegistry.connect(registrar).appointDelegate(patientId, delegate, DelegateScope.Consent, expiresAt);
+      await patientRegistry.connect(registrar).appointDelegate(patientId, objected, DelegateScope.Consent, expiresAt);
+      const { validFrom } = await readDelegation(c, patientId, delegate.address);
+      expect(await patientRegistry.canActFor(patientId, delegate, DelegateScope.Consent)).to.equal(false);
+
+      // The patient objects to one of them during the delay.
+      await expect(patientRegistry.connect(patient).revokeDelegate(patientId, objected))
+        .to.emit(patientRegistry, "DelegateRevoked")
+        .withArgs(patientId, objected.address, patient.address);
+
+      await time.setNextBlockTimestamp(validFrom - 1n);
+      await networkHelpers.mine();
+      expect(await patientRegistry.canActFor(patientId, delegate, DelegateScope.Consent)).to.equal(false);
+      await time.setNextBlockTimestamp(validFrom);
+      await networkHelpers.mine();
+      expect(await patientRegistry.canActFor(patientId, delegate, DelegateScope.Consent)).to.equal(true);
+      expect(await patientRegistry.canActFor(patientId, objected, DelegateScope.Consent)).to.equal(false);
     });
 
     it("replaces an earlier mandate of the same delegate", async function () {
@@ -749,6 +799,7 @@ describe("PatientRegistry", function () {
         scope: BigInt(DelegateScope.Claims),
         expiresAt: expiresAt - BigInt(ONE_DAY),
         appointedBy: 0n,
+        validFrom: BigInt(await time.latest()),
       });
       expect(await patientRegistry.canActFor(patientId, delegate, DelegateScope.Consent)).to.equal(false);
       expect(await patientRegistry.canActFor(patientId, delegate, DelegateScope.Claims)).to.equal(true);
@@ -922,7 +973,7 @@ describe("PatientRegistry", function () {
             .appointDelegate(patientId, spareAccount(c, 0), DelegateScope.Consent, now + 1),
         )
           .to.emit(patientRegistry, "DelegateAppointed")
-          .withArgs(patientId, spareAccount(c, 0).address, DelegateScope.Consent, now + 1, 0n);
+          .withArgs(patientId, spareAccount(c, 0).address, DelegateScope.Consent, now + 1, 0n, now);
       });
     });
 
@@ -1120,8 +1171,12 @@ describe("PatientRegistry", function () {
         const expiresAt = await inAYear();
         await patientRegistry.connect(patient).appointDelegate(patientId, delegate, DelegateScope.Consent, expiresAt);
         await patientRegistry.connect(patient).appointDelegate(patientId, bystander, DelegateScope.View, expiresAt);
+        const bystanderAppointedAt = BigInt(await time.latest());
 
-        await patientRegistry.connect(patient).rotateAccount(delegate);
+        // The delegate's mandate ends, with an event, when its account becomes the patient's own.
+        await expect(patientRegistry.connect(patient).rotateAccount(delegate))
+          .to.emit(patientRegistry, "DelegateRevoked")
+          .withArgs(patientId, delegate.address, patient.address);
         expect(await readDelegation(c, patientId, delegate.address)).to.deep.equal(NO_DELEGATION);
         expect(await patientRegistry.canActFor(patientId, delegate, ALL_DELEGATE_SCOPES)).to.equal(true);
         expect(await patientRegistry.canActFor(patientId, patient, DelegateScope.Consent)).to.equal(false);
@@ -1130,6 +1185,7 @@ describe("PatientRegistry", function () {
           scope: BigInt(DelegateScope.View),
           expiresAt,
           appointedBy: 0n,
+          validFrom: bystanderAppointedAt,
         });
 
         // Moving on again does not revive the old mandate.

@@ -11,7 +11,7 @@ import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
 import {IMemberRegistry} from "../interfaces/IMemberRegistry.sol";
 import {IPatientRegistry} from "../interfaces/IPatientRegistry.sol";
 import {Categories, EmergencyReason, Purpose, Purposes, RecordCategory} from "../types/ConsentCodes.sol";
-import {Duty, MemberKind, MemberStatus} from "../types/MemberCodes.sol";
+import {Duties, Duty, MemberKind, MemberStatus} from "../types/MemberCodes.sol";
 import {DelegateScopes, PatientStatus} from "../types/PatientCodes.sol";
 
 /// @title ConsentRegistry
@@ -99,6 +99,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
     /// @inheritdoc IConsentRegistry
     function grant(GrantRequest calldata request) external {
         bool byDelegate = _requireConsentActor(request.patientId, msg.sender);
+        _supersedeSignatures(request.patientId);
         _grant(request, msg.sender, byDelegate);
     }
 
@@ -120,6 +121,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
     /// @inheritdoc IConsentRegistry
     function revoke(RevokeRequest calldata request) external {
         _requireConsentActor(request.patientId, msg.sender);
+        _supersedeSignatures(request.patientId);
         _revoke(request.patientId, request.grantee, msg.sender);
     }
 
@@ -208,11 +210,14 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
     /// @inheritdoc IConsentRegistry
     function logAccess(uint64 patientId, RecordCategory category, Purpose purpose, bytes32 recordRef) external {
         if (recordRef == bytes32(0)) revert ConsentRegistryZeroRecordRef();
-        (uint32 memberId, , ) = memberRegistry.requireActiveOperator(msg.sender);
+        (uint32 memberId, , uint16 duties) = memberRegistry.requireActiveOperator(msg.sender);
         // requireActiveOperator has just established that the caller's organisation is active.
         Authorization authorization = _authorization(patientId, memberId, category, purpose, true);
         if (authorization == Authorization.None) {
             revert ConsentRegistryAccessNotAuthorized(patientId, memberId, category, purpose);
+        }
+        if (authorization == Authorization.BreakGlass && !Duties.has(duties, Duty.Clinician)) {
+            revert ConsentRegistryBreakGlassNeedsClinician(msg.sender, memberId);
         }
         emit AccessLogged(
             patientId,
@@ -364,6 +369,12 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
         if (stored.expiresAt == 0 || stored.revokedAt != 0) revert ConsentRegistryNoActiveGrant(patientId, grantee);
         stored.revokedAt = uint64(block.timestamp);
         emit ConsentRevoked(patientId, grantee, revokedBy);
+    }
+
+    /// @dev A direct grant or revocation is the patient's newest word: it voids every outstanding signature
+    /// (which may say otherwise), as if the patient had used the current nonce.
+    function _supersedeSignatures(uint64 patientId) private {
+        ++_storage().nonces[patientId];
     }
 
     /// @dev Checks deadline, nonce and signature of a relayed request, then consumes the nonce.

@@ -6,7 +6,7 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
 
 import {IMemberRegistry} from "../interfaces/IMemberRegistry.sol";
 import {IPatientRegistry} from "../interfaces/IPatientRegistry.sol";
-import {Duty, MemberKind} from "../types/MemberCodes.sol";
+import {Duties, Duty, MemberKind, MemberStatus} from "../types/MemberCodes.sol";
 import {AccountChangeKind, DeactivationReason, DelegateScopes, PatientStatus} from "../types/PatientCodes.sol";
 
 /// @title PatientRegistry
@@ -97,7 +97,8 @@ contract PatientRegistry is IPatientRegistry, AccessManagedUpgradeable, UUPSUpgr
             newAccount: newAccount,
             executableAt: executableAt,
             initiatedBy: registrarMemberId,
-            initiator: msg.sender
+            initiator: msg.sender,
+            initiatedAt: uint64(block.timestamp)
         });
         emit RecoveryInitiated(patientId, newAccount, registrarMemberId, executableAt);
     }
@@ -118,10 +119,9 @@ contract PatientRegistry is IPatientRegistry, AccessManagedUpgradeable, UUPSUpgr
         if (block.timestamp < recovery.executableAt) {
             revert PatientRegistryRecoveryNotReady(patientId, recovery.executableAt);
         }
-        if (
-            memberRegistry.getOperator(recovery.initiator).memberId != recovery.initiatedBy ||
-            !memberRegistry.hasDuty(recovery.initiator, Duty.Registrar)
-        ) revert PatientRegistryRecoveryInitiatorRevoked(patientId, recovery.initiator);
+        if (!_keptRegistrarPowerSince(recovery.initiator, recovery.initiatedBy, recovery.initiatedAt)) {
+            revert PatientRegistryRecoveryInitiatorRevoked(patientId, recovery.initiator);
+        }
         delete $.recoveries[patientId];
         _setAccount(patientId, recovery.newAccount, AccountChangeKind.Recovery);
     }
@@ -137,12 +137,16 @@ contract PatientRegistry is IPatientRegistry, AccessManagedUpgradeable, UUPSUpgr
         if (expiresAt <= block.timestamp)
             revert PatientRegistryDelegateExpiryInPast(expiresAt, uint64(block.timestamp));
 
-        _storage().delegations[patientId][delegate] = Delegation({
+        PatientRegistryStorage storage $ = _storage();
+        // A registrar's appointment waits out the recovery delay; the patient's own applies at once.
+        uint64 validFrom = uint64(block.timestamp) + (appointedBy == 0 ? 0 : $.recoveryDelay);
+        $.delegations[patientId][delegate] = Delegation({
             scope: scope,
             expiresAt: expiresAt,
-            appointedBy: appointedBy
+            appointedBy: appointedBy,
+            validFrom: validFrom
         });
-        emit DelegateAppointed(patientId, delegate, scope, expiresAt, appointedBy);
+        emit DelegateAppointed(patientId, delegate, scope, expiresAt, appointedBy, validFrom);
     }
 
     /// @inheritdoc IPatientRegistry
@@ -204,7 +208,10 @@ contract PatientRegistry is IPatientRegistry, AccessManagedUpgradeable, UUPSUpgr
         }
         if (account == patient.account) return true;
         Delegation storage delegation = $.delegations[patientId][account];
-        return delegation.scope & scope == scope && block.timestamp < delegation.expiresAt;
+        return
+            delegation.scope & scope == scope &&
+            delegation.validFrom <= block.timestamp &&
+            block.timestamp < delegation.expiresAt;
     }
 
     /// @inheritdoc IPatientRegistry
@@ -234,9 +241,24 @@ contract PatientRegistry is IPatientRegistry, AccessManagedUpgradeable, UUPSUpgr
         delete $.patientIdOf[previousAccount];
         $.patientIdOf[newAccount] = patientId;
         patient.account = newAccount;
-        // A delegate mandate for the new account would let it act twice over; it is now the patient itself.
-        delete $.delegations[patientId][newAccount];
         emit PatientAccountChanged(patientId, previousAccount, newAccount, changeKind);
+        // A delegate mandate for the new account would let it act twice over; it is now the patient itself.
+        if ($.delegations[patientId][newAccount].scope != 0) {
+            delete $.delegations[patientId][newAccount];
+            emit DelegateRevoked(patientId, newAccount, msg.sender);
+        }
+    }
+
+    /// @dev Whether `operator` has acted as a registrar for active organisation `memberId` without a break
+    /// since `since`: same organisation, Registrar duty, key not re-added and organisation status not changed
+    /// (suspended, reinstated) after `since`.
+    function _keptRegistrarPowerSince(address operator, uint32 memberId, uint64 since) private view returns (bool) {
+        IMemberRegistry.Operator memory entry = memberRegistry.getOperator(operator);
+        if (entry.memberId != memberId || !Duties.has(entry.duties, Duty.Registrar) || entry.addedAt > since) {
+            return false;
+        }
+        IMemberRegistry.Member memory member = memberRegistry.getMember(memberId);
+        return member.status == MemberStatus.Active && member.statusChangedAt <= since;
     }
 
     /// @dev Deletes a pending recovery, if any, and says whether there was one.

@@ -195,10 +195,14 @@ interface IConsentRegistry {
     /// @notice An access log entry needs a non-zero record reference.
     error ConsentRegistryZeroRecordRef();
 
+    /// @notice Only clinicians read under emergency access: `operator` of `memberId` lacks the Clinician duty.
+    error ConsentRegistryBreakGlassNeedsClinician(address operator, uint32 memberId);
+
     /// @notice Grants organisation `request.grantee` access to patient `request.patientId`'s records,
     /// replacing any earlier grant to it.
-    /// @dev Caller: the patient's current account, or a delegate whose mandate covers consent. Emits
-    /// {ConsentGranted}.
+    /// @dev Caller: the patient's current account, or a delegate whose mandate covers consent. Moves the
+    /// patient's nonce on, voiding every outstanding signed request (the patient's newest word wins).
+    /// Emits {ConsentGranted}.
     function grant(GrantRequest calldata request) external;
 
     /// @notice Same as {grant}, signed off chain by the patient or a consent delegate; anyone may relay.
@@ -206,7 +210,9 @@ interface IConsentRegistry {
     function grantBySig(DelegatedGrantRequest calldata delegatedRequest) external;
 
     /// @notice Revokes patient `request.patientId`'s grant to `request.grantee`, at once.
-    /// @dev Caller: the patient's current account or a consent delegate. Emits {ConsentRevoked}.
+    /// @dev Caller: the patient's current account or a consent delegate. Moves the patient's nonce on, voiding
+    /// every outstanding signed request (a signed grant held back cannot undo this revocation). Emits
+    /// {ConsentRevoked}.
     function revoke(RevokeRequest calldata request) external;
 
     /// @notice Same as {revoke}, signed off chain and relayed by anyone. Emits {ConsentRevoked}.
@@ -240,7 +246,8 @@ interface IConsentRegistry {
 
     /// @notice Records that the caller's organisation accessed patient `patientId`'s `category` record
     /// `recordRef` for `purpose`. Refused unless {isAuthorized} holds at this moment.
-    /// @dev Caller: any operator of an active organisation. Emits {AccessLogged}.
+    /// @dev Caller: any operator of an active organisation; under emergency access only a `Clinician`.
+    /// Emits {AccessLogged}.
     function logAccess(uint64 patientId, RecordCategory category, Purpose purpose, bytes32 recordRef) external;
 
     /// @notice Whether organisation `memberId` may access patient `patientId`'s `category` records for

@@ -31,13 +31,17 @@ interface IPatientRegistry {
         uint64 executableAt;
         uint32 initiatedBy; // memberId of the registrar's organisation
         address initiator; // the registrar's operator account
+        uint64 initiatedAt;
     }
 
-    /// @notice A delegate's mandate: what it may do (a `DelegateScopes` bitmask) and until when.
+    /// @notice A delegate's mandate: what it may do (a `DelegateScopes` bitmask), from when and until when.
+    /// @dev A registrar's appointment takes effect only after the recovery delay (`validFrom`), so the patient
+    /// or the consortium can object before a registrar key alone hands out power over a patient.
     struct Delegation {
         uint16 scope;
         uint64 expiresAt;
         uint32 appointedBy; // memberId of the registrar's organisation, or 0 when the patient appointed
+        uint64 validFrom;
     }
 
     /// @notice Emitted when registrar organisation `registeredBy` registers patient `patientId`.
@@ -68,16 +72,19 @@ interface IPatientRegistry {
     /// rotation, by a newer recovery or by deactivation).
     event RecoveryCancelled(uint64 indexed patientId, address indexed newAccount, address indexed cancelledBy);
 
-    /// @notice Emitted when `delegate` may act for patient `patientId` within `scope` until `expiresAt`.
+    /// @notice Emitted when `delegate` may act for patient `patientId` within `scope` from `validFrom` until
+    /// `expiresAt` (appointed by the patient when `appointedBy` is 0, else by a registrar of `appointedBy`).
     event DelegateAppointed(
         uint64 indexed patientId,
         address indexed delegate,
         uint16 scope,
         uint64 expiresAt,
-        uint32 appointedBy
+        uint32 appointedBy,
+        uint64 validFrom
     );
 
-    /// @notice Emitted when `delegate`'s mandate for patient `patientId` ends early.
+    /// @notice Emitted when `delegate`'s mandate for patient `patientId` ends early (also when the delegate's
+    /// account becomes the patient's own account).
     event DelegateRevoked(uint64 indexed patientId, address indexed delegate, address indexed revokedBy);
 
     /// @notice Emitted when a registrar of `deactivatedBy` deactivates patient `patientId` for good.
@@ -119,8 +126,10 @@ interface IPatientRegistry {
     /// @notice Patient `patientId`'s recovery cannot run before `executableAt`.
     error PatientRegistryRecoveryNotReady(uint64 patientId, uint64 executableAt);
 
-    /// @notice Patient `patientId`'s recovery was started by `initiator`, which no longer acts as a registrar
-    /// for the same active organisation (suspended, removed, or its key withdrawn): the recovery is void.
+    /// @notice Patient `patientId`'s recovery was started by `initiator`, which has not kept its power since:
+    /// it no longer acts as a registrar for the same active organisation, or its key or its organisation's
+    /// status changed after the recovery started (withdrawn and re-added, suspended and reinstated). The
+    /// recovery can never run; a registrar may start a new one.
     error PatientRegistryRecoveryInitiatorRevoked(uint64 patientId, address initiator);
 
     /// @notice `delegate` cannot be a delegate of patient `patientId` (zero address or the patient's own account).
@@ -167,9 +176,11 @@ interface IPatientRegistry {
     function executeRecovery(uint64 patientId) external;
 
     /// @notice Lets `delegate` act for patient `patientId` within `scope` until `expiresAt`; replaces any
-    /// earlier mandate of `delegate`.
-    /// @dev Caller: the patient's current account, or a `Registrar` of an active hospital or clinic (guardian of
-    /// a minor or of an incapacitated patient, appointed after an off-chain check). Emits {DelegateAppointed}.
+    /// earlier mandate of `delegate`. The patient's own appointments take effect at once; a registrar's (guardian
+    /// of a minor or of an incapacitated patient, after an off-chain check) after the recovery delay, during
+    /// which the patient or another registrar can revoke it.
+    /// @dev Caller: the patient's current account, or a `Registrar` of an active hospital or clinic.
+    /// Emits {DelegateAppointed}.
     function appointDelegate(uint64 patientId, address delegate, uint16 scope, uint64 expiresAt) external;
 
     /// @notice Ends `delegate`'s mandate for patient `patientId`.

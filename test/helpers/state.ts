@@ -34,6 +34,7 @@ export interface RecoveryState {
   executableAt: bigint;
   initiatedBy: bigint;
   initiator: string;
+  initiatedAt: bigint;
 }
 
 /** A delegate's mandate as `PatientRegistry.getDelegation` returns it, as a plain object. */
@@ -41,6 +42,7 @@ export interface DelegationState {
   scope: bigint;
   expiresAt: bigint;
   appointedBy: bigint;
+  validFrom: bigint;
 }
 
 /** What `readRecovery` returns when no recovery is pending. */
@@ -49,10 +51,11 @@ export const NO_RECOVERY: Readonly<RecoveryState> = {
   executableAt: 0n,
   initiatedBy: 0n,
   initiator: ZeroAddress,
+  initiatedAt: 0n,
 };
 
 /** What `readDelegation` returns for an account that holds no mandate. */
-export const NO_DELEGATION: Readonly<DelegationState> = { scope: 0n, expiresAt: 0n, appointedBy: 0n };
+export const NO_DELEGATION: Readonly<DelegationState> = { scope: 0n, expiresAt: 0n, appointedBy: 0n, validFrom: 0n };
 
 /** The `i`-th spare account of the fixture (accounts nobody else uses). */
 export function spareAccount(c: Consortium, i: number): HardhatEthersSigner {
@@ -94,11 +97,17 @@ export async function readPatient(c: Consortium, patientId: bigint): Promise<Pat
 /** Patient `patientId`'s pending recovery (`NO_RECOVERY` when none), read through `getRecovery`. */
 export async function readRecovery(c: Consortium, patientId: bigint): Promise<RecoveryState> {
   const r = await c.patientRegistry.getRecovery(patientId);
-  return { newAccount: r.newAccount, executableAt: r.executableAt, initiatedBy: r.initiatedBy, initiator: r.initiator };
+  return {
+    newAccount: r.newAccount,
+    executableAt: r.executableAt,
+    initiatedBy: r.initiatedBy,
+    initiator: r.initiator,
+    initiatedAt: r.initiatedAt,
+  };
 }
 
 /** `delegate`'s mandate for patient `patientId` (`NO_DELEGATION` when none), read through `getDelegation`. */
 export async function readDelegation(c: Consortium, patientId: bigint, delegate: string): Promise<DelegationState> {
   const d = await c.patientRegistry.getDelegation(patientId, delegate);
-  return { scope: d.scope, expiresAt: d.expiresAt, appointedBy: d.appointedBy };
+  return { scope: d.scope, expiresAt: d.expiresAt, appointedBy: d.appointedBy, validFrom: d.validFrom };
 }
