@@ -10,6 +10,7 @@ import {
   categoryMask,
   codeName,
   consentDomain,
+  consentFormHash,
   decodeMedchainError,
   DelegateScope,
   Duty,
@@ -227,7 +228,8 @@ const referral = grantRequest({
   purposes: purposeMask(Purpose.Treatment),
   now: await latest(),
   durationSeconds: 30n * 24n * 3600n,
-  consentFormHash: keccak256(toUtf8Bytes("the consent form PDF she signed (its bytes are hashed, never uploaded)")),
+  // The signed form stays with the hospital and her; only its salted hash goes on chain.
+  consentFormHash: consentFormHash(toUtf8Bytes("%PDF-1.7 the consent form she signed"), randomBytes(32)),
 });
 const signedReferral = await signGrant(
   recoveredPhone,

@@ -3,6 +3,7 @@ import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
 import { network } from "hardhat";
 
 import {
+  consentFormHash,
   decodeMedchainError,
   IDENTITY_COMMITMENT_TAG,
   identityCommitment,
@@ -92,5 +93,30 @@ describe("SDK error decoding", function () {
   it("returns undefined when there is no medchain error to decode", function () {
     expect(decodeMedchainError(new Error("socket hang up"))).to.equal(undefined);
     expect(decodeMedchainError({ data: "0xdeadbeef" })).to.equal(undefined);
+  });
+});
+
+describe("SDK consent-form hashes", function () {
+  const form = new TextEncoder().encode("%PDF-1.7 consent form");
+  const salt = `0x${"a5".repeat(32)}`;
+
+  it("is keccak256(abi.encode(tag, salt, keccak256(document)))", function () {
+    const expected = keccak256(
+      AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "bytes32", "bytes32"],
+        [keccak256(toUtf8Bytes("medchain.consent-form.v1")), salt, keccak256(form)],
+      ),
+    );
+    expect(consentFormHash(form, salt)).to.equal(expected);
+    expect(consentFormHash(form, `0x${"a6".repeat(32)}`)).to.not.equal(expected);
+  });
+
+  it("refuses a short salt and an empty form with a typed error", function () {
+    expect(() => consentFormHash(form, "0x1234"))
+      .to.throw(MedchainInputError)
+      .with.property("field", "salt");
+    expect(() => consentFormHash(new Uint8Array(), salt))
+      .to.throw(MedchainInputError)
+      .with.property("field", "document");
   });
 });
