@@ -159,6 +159,7 @@ const patientP = account(4);
 const patientQ = account(5);
 await receiptGas(memberRegistry.connect(orgAdmin).addOperator(clinician, 1n, dutyMask(Duty.Clinician)));
 await receiptGas(members.addMember(MemberKind.Hospital, keccak256("0x03"))); // member 3, the other hospital
+await receiptGas(members.addMember(MemberKind.Clinic, keccak256("0x04"))); // member 4, a clinic
 await receiptGas(patientRegistry.connect(registrar).registerPatient(patientP, commitment(100)));
 await receiptGas(patientRegistry.connect(registrar).registerPatient(patientQ, commitment(101)));
 const [pId, qId] = [await patientRegistry.patientIdOf(patientP), await patientRegistry.patientIdOf(patientQ)];
@@ -186,14 +187,19 @@ const signedGrant = async (signer: Signer, request: GrantRequest) =>
 const consent = (operation: string, transaction: Promise<ContractTransactionResponse>, row: object = {}) =>
   consentTable.record(operation, transaction, row);
 
-await consent("grant (new, no consent form)", consentRegistry.connect(patientP).grant(await treatmentGrant(pId, 3n)), {
+await consent(
+  "grant (patient's first consent action)",
+  consentRegistry.connect(patientP).grant(await treatmentGrant(pId, 3n)),
+  { floor: 48_258n, note: "also creates the patient's nonce slot (+~17k, once)" },
+);
+await consent("grant (new, no consent form)", consentRegistry.connect(patientP).grant(await treatmentGrant(pId, 1n)), {
   target: 60_000n,
   floor: 48_258n,
   note: "floor: one packed slot, new",
 });
 await consent(
   "grant (new, with consent-form hash)",
-  consentRegistry.connect(patientP).grant(await treatmentGrant(pId, 1n, keccak256("0xf0"))),
+  consentRegistry.connect(patientP).grant(await treatmentGrant(pId, 4n, keccak256("0xf0"))),
   { floor: 71_852n, note: "floor: two slots, new" },
 );
 await consent("grant (replace)", consentRegistry.connect(patientP).grant(await treatmentGrant(pId, 3n)), {
