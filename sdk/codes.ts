@@ -9,6 +9,11 @@
  * ```
  */
 
+/** The bitmask with bit `code` set for each code: how the contracts store sets of codes. */
+function bitMask(codes: readonly number[]): number {
+  return codes.reduce((mask, code) => mask | (1 << code), 0);
+}
+
 /** What kind of organisation a consortium member is (`MemberKind` in Solidity). */
 export const MemberKind = {
   Hospital: 0,
@@ -51,7 +56,7 @@ export type Duty = (typeof Duty)[keyof typeof Duty];
  * ```
  */
 export function dutyMask(...duties: Duty[]): number {
-  return duties.reduce<number>((mask, duty) => mask | (1 << duty), 0);
+  return bitMask(duties);
 }
 
 /** Role ids of the consortium authority (`ConsortiumRoles` in Solidity). */
@@ -169,7 +174,7 @@ export const ALL_PURPOSES = (1 << Object.keys(Purpose).length) - 1;
  * ```
  */
 export function categoryMask(...categories: RecordCategory[]): number {
-  return categories.reduce<number>((mask, category) => mask | (1 << category), 0);
+  return bitMask(categories);
 }
 
 /**
@@ -181,7 +186,7 @@ export function categoryMask(...categories: RecordCategory[]): number {
  * ```
  */
 export function purposeMask(...purposes: Purpose[]): number {
-  return purposes.reduce<number>((mask, purpose) => mask | (1 << purpose), 0);
+  return bitMask(purposes);
 }
 
 /**
