@@ -706,6 +706,19 @@ async function withGrantAndOpenBreakGlass() {
   return c;
 }
 
+/** Logs `operator`'s access to patient 1's `category` records for `purpose` and expects the hospital's log entry. */
+async function expectLogged(
+  c: ConsentConsortium,
+  operator: HardhatEthersSigner,
+  category: RecordCategory,
+  purpose: Purpose,
+  underBreakGlass: boolean,
+): Promise<void> {
+  await expect(c.consentRegistry.connect(operator).logAccess(c.patientId, category, purpose, RECORD_REF))
+    .to.emit(c.consentRegistry, "AccessLogged")
+    .withArgs(c.patientId, c.hospitalId, operator.address, category, purpose, RECORD_REF, underBreakGlass);
+}
+
 /** How many accesses the registry has logged. */
 async function accessLogCount(c: ConsentConsortium): Promise<number> {
   return (await c.consentRegistry.queryFilter(c.consentRegistry.filters.AccessLogged())).length;
@@ -1747,38 +1760,12 @@ describe("ConsentRegistry", function () {
           .to.be.revertedWithCustomError(consentRegistry, "ConsentRegistryBreakGlassNeedsClinician")
           .withArgs(claimsOfficer.address, hospitalId),
       );
-      await expect(
-        consentRegistry.connect(clinician).logAccess(patientId, RecordCategory.Allergy, Purpose.Treatment, RECORD_REF),
-      )
-        .to.emit(consentRegistry, "AccessLogged")
-        .withArgs(
-          patientId,
-          hospitalId,
-          clinician.address,
-          RecordCategory.Allergy,
-          Purpose.Treatment,
-          RECORD_REF,
-          true,
-        );
+      await expectLogged(c, clinician, RecordCategory.Allergy, Purpose.Treatment, true);
     });
     it("logs an access the grant authorises", async function () {
       const c = await networkHelpers.loadFixture(withHospitalGrant);
       const { consentRegistry, clinician, patientId, hospitalId } = c;
-      await expect(
-        consentRegistry
-          .connect(clinician)
-          .logAccess(patientId, RecordCategory.LabResult, Purpose.Treatment, RECORD_REF),
-      )
-        .to.emit(consentRegistry, "AccessLogged")
-        .withArgs(
-          patientId,
-          hospitalId,
-          clinician.address,
-          RecordCategory.LabResult,
-          Purpose.Treatment,
-          RECORD_REF,
-          false,
-        );
+      await expectLogged(c, clinician, RecordCategory.LabResult, Purpose.Treatment, false);
     });
 
     for (const [operator, duty] of [
@@ -1813,44 +1800,14 @@ describe("ConsentRegistry", function () {
     it("logs an access under break-glass as such", async function () {
       const c = await networkHelpers.loadFixture(withOpenBreakGlass);
       const { consentRegistry, colleague, patientId, hospitalId } = c;
-      await expect(
-        consentRegistry.connect(colleague).logAccess(patientId, RecordCategory.Allergy, Purpose.Treatment, RECORD_REF),
-      )
-        .to.emit(consentRegistry, "AccessLogged")
-        .withArgs(
-          patientId,
-          hospitalId,
-          colleague.address,
-          RecordCategory.Allergy,
-          Purpose.Treatment,
-          RECORD_REF,
-          true,
-        );
+      await expectLogged(c, colleague, RecordCategory.Allergy, Purpose.Treatment, true);
     });
 
     it("relies on the grant where it covers the access, and on break-glass only beyond it", async function () {
       const c = await networkHelpers.loadFixture(withGrantAndOpenBreakGlass);
       const { consentRegistry, clinician, patientId, hospitalId } = c;
-      await expect(
-        consentRegistry
-          .connect(clinician)
-          .logAccess(patientId, RecordCategory.LabResult, Purpose.Treatment, RECORD_REF),
-      )
-        .to.emit(consentRegistry, "AccessLogged")
-        .withArgs(
-          patientId,
-          hospitalId,
-          clinician.address,
-          RecordCategory.LabResult,
-          Purpose.Treatment,
-          RECORD_REF,
-          false,
-        );
-      await expect(
-        consentRegistry.connect(clinician).logAccess(patientId, RecordCategory.Dental, Purpose.Treatment, RECORD_REF),
-      )
-        .to.emit(consentRegistry, "AccessLogged")
-        .withArgs(patientId, hospitalId, clinician.address, RecordCategory.Dental, Purpose.Treatment, RECORD_REF, true);
+      await expectLogged(c, clinician, RecordCategory.LabResult, Purpose.Treatment, false);
+      await expectLogged(c, clinician, RecordCategory.Dental, Purpose.Treatment, true);
     });
 
     describe("refusals, logging nothing", function () {
