@@ -11,3 +11,4 @@ export * from "./codes.js";
 export * from "./consent.js";
 export * from "./errors.js";
 export * from "./identity.js";
+export * from "./records.js";
