@@ -160,6 +160,27 @@ export const EmergencyReason = {
 /** An {@link EmergencyReason} value. */
 export type EmergencyReason = (typeof EmergencyReason)[keyof typeof EmergencyReason];
 
+/** Where an anchored record stands (`RecordStatus` in Solidity); `None`: never anchored on its own. */
+export const RecordStatus = {
+  None: 0,
+  Current: 1,
+  Superseded: 2,
+  Retracted: 3,
+} as const;
+/** A {@link RecordStatus} value. */
+export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
+
+/** Why a custodian retracted a record or a batch (`RetractionReason` in Solidity). */
+export const RetractionReason = {
+  EnteredInError: 0,
+  WrongPatient: 1,
+  WrongCategory: 2,
+  DuplicateRecord: 3,
+  IncompleteBatch: 4,
+} as const;
+/** A {@link RetractionReason} value. */
+export type RetractionReason = (typeof RetractionReason)[keyof typeof RetractionReason];
+
 /** Every category bit defined today (`Categories.ALL`). */
 export const ALL_CATEGORIES = (1 << Object.keys(RecordCategory).length) - 1;
 /** Every purpose bit defined today (`Purposes.ALL`). */

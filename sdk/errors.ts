@@ -5,8 +5,18 @@ import {
   ConsortiumAuthority__factory,
   MemberRegistry__factory,
   PatientRegistry__factory,
+  RecordRegistry__factory,
 } from "../typechain-types/index.js";
-import { codeName, Duty, EmergencyReason, MemberKind, MemberStatus, Purpose, RecordCategory } from "./codes.js";
+import {
+  codeName,
+  Duty,
+  EmergencyReason,
+  MemberKind,
+  MemberStatus,
+  Purpose,
+  RecordCategory,
+  RecordStatus,
+} from "./codes.js";
 
 /** Base class of every error the SDK throws: a one-line `shortMessage`, optional `details`, the `cause`. */
 export class MedchainError extends Error {
@@ -72,6 +82,7 @@ export const medchainErrorsInterface: Interface = (() => {
     MemberRegistry__factory.abi,
     PatientRegistry__factory.abi,
     ConsentRegistry__factory.abi,
+    RecordRegistry__factory.abi,
     ConsortiumAuthority__factory.abi,
   ]) {
     for (const fragment of new Interface(abi).fragments) {
@@ -152,6 +163,31 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   ConsentRegistryZeroRecordRef: () => "an access log entry needs a record reference",
   ConsentRegistryBreakGlassNeedsClinician: (a) =>
     `only clinicians read under emergency access; ${a[0]} of organisation ${a[1]} is not a clinician`,
+  RecordRegistryZeroContentHash: () => "a record needs a content hash; zero was given",
+  RecordRegistryZeroSubjectCommitment: (a) => `record ${a[0]} needs a subject commitment; zero was given`,
+  RecordRegistryUnknownCategory: (a) => `${a[0]} is not a record category`,
+  RecordRegistryUnknownRetractionReason: (a) => `${a[0]} is not a retraction reason`,
+  RecordRegistryCustodianNotCareProvider: (a) =>
+    `only hospitals and clinics keep records; organisation ${a[0]} is a ${codeName(MemberKind, a[1])}`,
+  RecordRegistryAlreadyAnchored: (a) =>
+    `record ${a[0]} was already anchored by organisation ${a[1]} at ${isoTime(a[2])}`,
+  RecordRegistryUnknownRecord: (a) => `no record with content hash ${a[0]} is anchored on its own`,
+  RecordRegistryNotCustodian: (a) => `${a[0]} belongs to organisation ${a[1]}; organisation ${a[2]} may not change it`,
+  RecordRegistryRecordNotCurrent: (a) =>
+    `record ${a[0]} is ${codeName(RecordStatus, a[1])}; only the current version can be amended or retracted`,
+  RecordRegistryZeroBatchRoot: () => "a batch needs a Merkle root; zero was given",
+  RecordRegistryInvalidLeafCount: (a) => `a batch holds 1 to ${a[1]} records; ${a[0]} is outside`,
+  RecordRegistryBatchAlreadyAnchored: (a) => `batch ${a[0]} was already anchored by organisation ${a[1]}`,
+  RecordRegistryUnknownBatch: (a) => `no batch has root ${a[0]}`,
+  RecordRegistryBatchRetracted: (a) => `batch ${a[0]} was retracted as a whole; its records cannot change`,
+  RecordRegistryProofLengthMismatch: (a) =>
+    `a proof for batch ${a[0]} has ${a[2]} to ${a[3]} hashes; this one has ${a[1]}`,
+  RecordRegistryInvalidProof: (a) =>
+    `the proof does not place this record in batch ${a[0]}: it differs from what was anchored or belongs to another batch`,
+  RecordRegistryInvalidMultiproof: (a) => `the multiproof does not place these ${a[1]} records in batch ${a[0]}`,
+  RecordRegistryInvalidMultiproofShape: (a) =>
+    `a multiproof of ${a[1]} records and ${a[2]} hashes needs ${a[1]} + ${a[2]} - 1 flags and at most the batch's ` +
+    `leaf count of records; ${a[3]} flags were given for batch ${a[0]}`,
   AccessManagedUnauthorized: (a) => `${a[0]} is not allowed to call this function by the consortium authority`,
   AccessManagerNotScheduled: () => "this action goes through an execution delay: schedule it first",
   AccessManagerNotReady: () => "this scheduled action's delay has not passed yet",

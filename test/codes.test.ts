@@ -20,6 +20,8 @@ import {
   MemberKind,
   MemberStatus,
   PatientStatus,
+  RecordStatus,
+  RetractionReason,
 } from "../sdk/codes.js";
 
 const source = async (file: string) =>
@@ -62,6 +64,8 @@ describe("Code lists", function () {
       ["ConsentCodes.sol", "RecordCategory", RecordCategory],
       ["ConsentCodes.sol", "Purpose", Purpose],
       ["ConsentCodes.sol", "EmergencyReason", EmergencyReason],
+      ["RecordCodes.sol", "RecordStatus", RecordStatus],
+      ["RecordCodes.sol", "RetractionReason", RetractionReason],
     ];
     for (const [file, enumName, sdk] of cases) {
       it(`${enumName}`, async function () {

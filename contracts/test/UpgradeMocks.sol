@@ -6,6 +6,7 @@ import {IMemberRegistry} from "../interfaces/IMemberRegistry.sol";
 import {IPatientRegistry} from "../interfaces/IPatientRegistry.sol";
 import {MemberRegistry} from "../governance/MemberRegistry.sol";
 import {PatientRegistry} from "../identity/PatientRegistry.sol";
+import {RecordRegistry} from "../records/RecordRegistry.sol";
 
 /// @notice A second MemberRegistry implementation, used only by tests to prove an upgrade keeps all state.
 /// @custom:oz-upgrades-from MemberRegistry
@@ -36,6 +37,18 @@ contract ConsentRegistryV2Mock is ConsentRegistry {
         IMemberRegistry memberRegistry_,
         IPatientRegistry patientRegistry_
     ) ConsentRegistry(memberRegistry_, patientRegistry_) {}
+
+    /// @notice Marks the new implementation.
+    function version() external pure returns (uint256) {
+        return 2;
+    }
+}
+
+/// @notice A second RecordRegistry implementation, used only by tests to prove an upgrade keeps all state.
+/// @custom:oz-upgrades-from RecordRegistry
+contract RecordRegistryV2Mock is RecordRegistry {
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IMemberRegistry memberRegistry_) RecordRegistry(memberRegistry_) {}
 
     /// @notice Marks the new implementation.
     function version() external pure returns (uint256) {

@@ -3,6 +3,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import ConsentModule from "./Consent.js";
 import GovernanceModule from "./Governance.js";
 import IdentityModule from "./Identity.js";
+import RecordsModule from "./Records.js";
 import { ConsortiumRole } from "./roles.js";
 
 /**
@@ -23,15 +24,16 @@ export default buildModule("Medchain", (m) => {
   const { authority, memberRegistry } = m.useModule(GovernanceModule);
   const { patientRegistry } = m.useModule(IdentityModule);
   const { consentRegistry } = m.useModule(ConsentModule);
+  const { recordRegistry } = m.useModule(RecordsModule);
 
   const grantAdmin = m.call(authority, "grantRole", [ConsortiumRole.Admin, admin, adminExecutionDelay], {
     id: "GrantAdminRole",
-    after: [GovernanceModule, IdentityModule, ConsentModule],
+    after: [GovernanceModule, IdentityModule, ConsentModule, RecordsModule],
   });
   m.call(authority, "renounceRole", [ConsortiumRole.Admin, deployer], {
     id: "DeployerRenouncesAdminRole",
     after: [grantAdmin],
   });
 
-  return { authority, memberRegistry, patientRegistry, consentRegistry };
+  return { authority, memberRegistry, patientRegistry, consentRegistry, recordRegistry };
 });

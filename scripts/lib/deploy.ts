@@ -9,10 +9,12 @@ import {
   ConsortiumAuthority__factory,
   MemberRegistry__factory,
   PatientRegistry__factory,
+  RecordRegistry__factory,
   type ConsentRegistry,
   type ConsortiumAuthority,
   type MemberRegistry,
   type PatientRegistry,
+  type RecordRegistry,
 } from "../../typechain-types/index.js";
 
 export type Connection = NetworkConnection<"generic">;
@@ -31,6 +33,7 @@ export interface Deployment {
   memberRegistry: MemberRegistry;
   patientRegistry: PatientRegistry;
   consentRegistry: ConsentRegistry;
+  recordRegistry: RecordRegistry;
   deployer: HardhatEthersSigner;
   admin: HardhatEthersSigner;
   council: HardhatEthersSigner;
@@ -66,6 +69,7 @@ export async function deployMedchain(connection: Connection, options: DeployOpti
     memberRegistry: MemberRegistry__factory.connect(await deployed.memberRegistry.getAddress(), deployer),
     patientRegistry: PatientRegistry__factory.connect(await deployed.patientRegistry.getAddress(), deployer),
     consentRegistry: ConsentRegistry__factory.connect(await deployed.consentRegistry.getAddress(), deployer),
+    recordRegistry: RecordRegistry__factory.connect(await deployed.recordRegistry.getAddress(), deployer),
     deployer,
     admin,
     council,
