@@ -193,6 +193,29 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   AccessManagerNotReady: () => "this scheduled action's delay has not passed yet",
   AccessManagerUnauthorizedAccount: (a) => `${a[0]} does not hold consortium role ${a[1]}`,
   InvalidInitialization: () => "this contract is already initialised",
+  NotInitializing: () => "this function may only run while the contract is being initialised",
+  AccessManagedInvalidAuthority: (a) => `${a[0]} is not an access manager`,
+  AccessManagedRequiredDelay: (a) =>
+    `${a[0]} must schedule this call through the consortium authority: it waits ${a[1]} seconds`,
+  AccessManagerAlreadyScheduled: (a) => `operation ${a[0]} is already scheduled`,
+  AccessManagerBadConfirmation: () => "renouncing a role needs the caller's own account as confirmation",
+  AccessManagerExpired: (a) => `scheduled operation ${a[0]} expired; schedule it again`,
+  AccessManagerInvalidInitialAdmin: (a) => `${a[0]} cannot be the consortium authority's first admin`,
+  AccessManagerLockedFunction: (a) => `function ${a[0]} of the consortium authority cannot be called this way`,
+  AccessManagerLockedRole: (a) => `consortium role ${a[0]} cannot be changed this way`,
+  AccessManagerUnauthorizedCall: (a) => `${a[0]} may not call function ${a[2]} of ${a[1]}`,
+  AccessManagerUnauthorizedCancel: (a) =>
+    `${a[0]} may not cancel ${a[1]}'s scheduled call of function ${a[3]} on ${a[2]}`,
+  AccessManagerUnauthorizedConsume: (a) => `${a[0]} may not consume a scheduled operation`,
+  AddressEmptyCode: (a) => `there is no contract at ${a[0]}`,
+  ERC1967InvalidImplementation: (a) => `${a[0]} is not a contract and cannot be an implementation`,
+  ERC1967NonPayable: () => "this upgrade call sends value but the new implementation is not called",
+  FailedCall: () => "a call to another contract failed without a reason",
+  InsufficientBalance: (a) => `the balance ${a[0]} is below the ${a[1]} needed`,
+  MerkleProofInvalidMultiproof: () => "the multiproof's hashes and flags do not fit together",
+  SafeCastOverflowedUintDowncast: (a) => `${a[1]} does not fit in ${a[0]} bits`,
+  UUPSUnauthorizedCallContext: () => "upgrades must be called through the proxy, not on the implementation",
+  UUPSUnsupportedProxiableUUID: (a) => `the new implementation answers proxiable UUID ${a[0]}, not ERC-1967's`,
 };
 
 const isoTime = (seconds: unknown): string => new Date(Number(seconds) * 1000).toISOString();

@@ -1,4 +1,5 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
@@ -16,12 +17,14 @@ import {
   Purpose,
   purposeMask,
   RecordCategory,
+  RetractionReason,
 } from "../sdk/codes.js";
 import { consentDomain, signGrant, type GrantRequest } from "../sdk/consent.js";
 import {
   ConsentRegistryV2Mock__factory,
   MemberRegistryV2Mock__factory,
   PatientRegistryV2Mock__factory,
+  RecordRegistryV2Mock__factory,
 } from "../typechain-types/index.js";
 import { buildConsortium, type Consortium, testCommitment } from "./helpers/fixtures.js";
 import { spareAccount } from "./helpers/state.js";
@@ -135,6 +138,14 @@ const MATRIX: readonly RestrictedFunction[] = [
     prepare: async ({ memberRegistry, stranger }) => {
       const implementation = await new MemberRegistryV2Mock__factory(stranger).deploy();
       return (caller) => memberRegistry.connect(caller).upgradeToAndCall(implementation, "0x");
+    },
+  },
+  {
+    name: "RecordRegistry.upgradeToAndCall",
+    allowed: ["admin"],
+    prepare: async ({ recordRegistry, memberRegistry, stranger }) => {
+      const implementation = await new RecordRegistryV2Mock__factory(stranger).deploy(memberRegistry);
+      return (caller) => recordRegistry.connect(caller).upgradeToAndCall(implementation, "0x");
     },
   },
   {
@@ -294,7 +305,91 @@ const MATRIX: readonly RestrictedFunction[] = [
           .logAccess(c.patientId, RecordCategory.Medication, Purpose.Treatment, `0x${"ab".repeat(32)}`);
     },
   },
+  // RecordRegistry: data stewards of active hospitals and clinics, on their own organisation's anchors.
+  {
+    name: "anchorRecord",
+    allowed: ["dataSteward"],
+    prepare: async ({ recordRegistry }) => {
+      return (caller) => recordRegistry.connect(caller).anchorRecord(recordAnchor(1));
+    },
+  },
+  {
+    name: "amendRecord",
+    allowed: ["dataSteward"],
+    prepare: async ({ recordRegistry, dataSteward }) => {
+      await recordRegistry.connect(dataSteward).anchorRecord(recordAnchor(1));
+      return (caller) => recordRegistry.connect(caller).amendRecord(recordAnchor(1).contentHash, recordAnchor(2));
+    },
+  },
+  {
+    name: "retractRecord",
+    allowed: ["dataSteward"],
+    prepare: async ({ recordRegistry, dataSteward }) => {
+      await recordRegistry.connect(dataSteward).anchorRecord(recordAnchor(1));
+      return (caller) =>
+        recordRegistry.connect(caller).retractRecord(recordAnchor(1).contentHash, RetractionReason.EnteredInError);
+    },
+  },
+  {
+    name: "anchorBatch",
+    allowed: ["dataSteward"],
+    prepare: async ({ recordRegistry }) => {
+      const { tree } = twoRecordBatch();
+      return (caller) => recordRegistry.connect(caller).anchorBatch(tree.root, 2, ZERO_HASH);
+    },
+  },
+  {
+    name: "amendBatchRecord",
+    allowed: ["dataSteward"],
+    prepare: async ({ recordRegistry, dataSteward }) => {
+      const { tree, first } = twoRecordBatch();
+      await recordRegistry.connect(dataSteward).anchorBatch(tree.root, 2, ZERO_HASH);
+      return (caller) =>
+        recordRegistry.connect(caller).amendBatchRecord(tree.root, first, tree.getProof(0), recordAnchor(3));
+    },
+  },
+  {
+    name: "retractBatchRecord",
+    allowed: ["dataSteward"],
+    prepare: async ({ recordRegistry, dataSteward }) => {
+      const { tree, first } = twoRecordBatch();
+      await recordRegistry.connect(dataSteward).anchorBatch(tree.root, 2, ZERO_HASH);
+      return (caller) =>
+        recordRegistry
+          .connect(caller)
+          .retractBatchRecord(tree.root, first, tree.getProof(0), RetractionReason.WrongPatient);
+    },
+  },
+  {
+    name: "retractBatch",
+    allowed: ["dataSteward"],
+    prepare: async ({ recordRegistry, dataSteward }) => {
+      const { tree } = twoRecordBatch();
+      await recordRegistry.connect(dataSteward).anchorBatch(tree.root, 2, ZERO_HASH);
+      return (caller) => recordRegistry.connect(caller).retractBatch(tree.root, RetractionReason.IncompleteBatch);
+    },
+  },
 ];
+
+const ZERO_HASH = `0x${"00".repeat(32)}`;
+
+/** Record `n`: a made-up content hash and subject commitment (hashing rules have their own tests). */
+function recordAnchor(n: number) {
+  const word = (byte: number) => `0x${byte.toString(16).padStart(2, "0").repeat(32)}`;
+  return { contentHash: word(n), category: RecordCategory.LabResult, subjectCommitment: word(0x80 + n) };
+}
+
+/** A batch of records 1 and 2 built by `@openzeppelin/merkle-tree` itself. */
+function twoRecordBatch() {
+  const first = recordAnchor(1);
+  const second = recordAnchor(2);
+  const tree = StandardMerkleTree.of(
+    [first, second].map((r) => [r.contentHash, r.category, r.subjectCommitment]),
+    ["bytes32", "uint8", "bytes32"],
+  );
+  // getProof(0) below proves the first value given to `of`.
+  return { tree, first };
+}
 
 /** A 30-day treatment grant of medication and lab results from the fixture's patient to `grantee`. */
 async function treatmentGrant(c: Consortium, grantee: bigint): Promise<GrantRequest> {

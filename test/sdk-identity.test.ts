@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
+import { AbiCoder, keccak256, toUtf8Bytes, ZeroAddress } from "ethers";
 import { network } from "hardhat";
 
 import {
@@ -10,6 +10,7 @@ import {
   IdentityDocumentType,
   isValidTaiwanIdNumber,
   MedchainContractError,
+  medchainErrorsInterface,
   MedchainInputError,
   normaliseDocumentNumber,
 } from "../sdk/index.js";
@@ -88,6 +89,28 @@ describe("SDK error decoding", function () {
     expect(decoded?.args[0]).to.equal(commitment);
     expect(decoded?.args[1]).to.equal(1n);
     expect(decoded?.shortMessage).to.equal("this person is already registered as patient 1");
+  });
+
+  it("has a human message for every custom error of every medchain contract", function () {
+    const zeroOf = (type: string): unknown => {
+      if (type === "address") return ZeroAddress;
+      if (type === "bool") return false;
+      if (type.startsWith("bytes")) return `0x${"00".repeat(Number(type.slice(5)) || 0)}`;
+      return 0n;
+    };
+    const unexplained: string[] = [];
+    medchainErrorsInterface.forEachError((fragment) => {
+      const data = medchainErrorsInterface.encodeErrorResult(
+        fragment,
+        fragment.inputs.map((input) => zeroOf(input.type)),
+      );
+      const decoded = decodeMedchainError(data);
+      expect(decoded?.errorName, fragment.name).to.equal(fragment.name);
+      if (decoded?.shortMessage.startsWith("the contract refused the call with") !== false) {
+        unexplained.push(fragment.name);
+      }
+    });
+    expect(unexplained).to.deep.equal([]);
   });
 
   it("returns undefined when there is no medchain error to decode", function () {

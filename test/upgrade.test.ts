@@ -1,4 +1,5 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { dataSlice, getAddress, ZeroAddress } from "ethers";
 import { network } from "hardhat";
@@ -18,6 +19,8 @@ import {
   Purpose,
   purposeMask,
   RecordCategory,
+  RecordStatus,
+  RetractionReason,
 } from "../sdk/codes.js";
 import {
   type ConsentRegistry,
@@ -29,6 +32,9 @@ import {
   PatientRegistry__factory,
   type PatientRegistry,
   PatientRegistryV2Mock__factory,
+  type RecordRegistry,
+  RecordRegistry__factory,
+  RecordRegistryV2Mock__factory,
 } from "../typechain-types/index.js";
 import { buildConsortium, type Consortium, testCommitment } from "./helpers/fixtures.js";
 import { readDelegation, readMember, readOperator, readPatient, readRecovery, spareAccount } from "./helpers/state.js";
@@ -52,9 +58,12 @@ async function implementationOf(proxy: string): Promise<string> {
 
 /** The upgradeable registries, seen the same way. */
 interface UpgradeTarget {
-  name: "MemberRegistry" | "PatientRegistry" | "ConsentRegistry";
+  name: "MemberRegistry" | "PatientRegistry" | "ConsentRegistry" | "RecordRegistry";
   /** The registry's ABI at `address` (the proxy or an implementation). */
-  at: (address: string, runner: HardhatEthersSigner) => MemberRegistry | PatientRegistry | ConsentRegistry;
+  at: (
+    address: string,
+    runner: HardhatEthersSigner,
+  ) => MemberRegistry | PatientRegistry | ConsentRegistry | RecordRegistry;
   proxyAddress: (c: Consortium) => Promise<string>;
   /** Deploys the registry's V2 mock implementation and returns its address. */
   deployV2: (c: Consortium) => Promise<string>;
@@ -101,6 +110,17 @@ const TARGETS: readonly UpgradeTarget[] = [
     upgrade: (c, caller, implementation) => c.consentRegistry.connect(caller).upgradeToAndCall(implementation, "0x"),
     initialize: (c, address) => ConsentRegistry__factory.connect(address, c.stranger).initialize(c.authority, 60 * 60),
   },
+  {
+    name: "RecordRegistry",
+    at: (address, runner) => RecordRegistry__factory.connect(address, runner),
+    proxyAddress: (c) => c.recordRegistry.getAddress(),
+    deployV2: async (c) => {
+      const implementation = await new RecordRegistryV2Mock__factory(c.stranger).deploy(c.memberRegistry);
+      return implementation.getAddress();
+    },
+    upgrade: (c, caller, implementation) => c.recordRegistry.connect(caller).upgradeToAndCall(implementation, "0x"),
+    initialize: (c, address) => RecordRegistry__factory.connect(address, c.stranger).initialize(c.authority),
+  },
 ];
 
 function upgradeCalldata(implementation: string): string {
@@ -116,6 +136,26 @@ const OUTSIDE_DELEGATE = getAddress(`0x${"de".repeat(20)}`);
 const RESEARCH_METADATA = `0x${"3e".repeat(32)}`;
 const CLINIC_METADATA = `0x${"c2".repeat(32)}`;
 const CONSENT_FORM_HASH = `0x${"f0".repeat(32)}`;
+const MANIFEST_HASH = `0x${"aa".repeat(32)}`;
+
+/** Record `n` of the rich state: made-up content hash and subject commitment. */
+function recordAnchor(n: number) {
+  const word = (byte: number) => `0x${byte.toString(16).padStart(2, "0").repeat(32)}`;
+  return { contentHash: word(n), category: n % 14, subjectCommitment: word(0x80 + n) };
+}
+const RECORD_NUMBERS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+/** A batch of the given records, built by `@openzeppelin/merkle-tree`. */
+function recordBatch(...numbers: number[]) {
+  const records = numbers.map(recordAnchor);
+  const tree = StandardMerkleTree.of(
+    records.map((r) => [r.contentHash, r.category, r.subjectCommitment]),
+    ["bytes32", "uint8", "bytes32"],
+  );
+  return { records, tree };
+}
+const LIVE_BATCH = recordBatch(4, 5, 9);
+const RETRACTED_BATCH = recordBatch(7, 8);
 
 /**
  * A consortium with something of every kind: an updated profile, a suspended and a removed member, a removed
@@ -143,6 +183,19 @@ async function richConsortium(): Promise<Consortium> {
   await memberRegistry.connect(council).addOperator(OUTSIDE_OPERATOR, 4n, dutyMask(Duty.Researcher, Duty.DataSteward));
   await memberRegistry.connect(guardian).suspendMember(c.insurerId, MembershipReason.LicenceLapsed);
   await memberRegistry.connect(council).removeMember(5n, MembershipReason.GovernanceDecision);
+  // Records (before the data steward is removed): an amended, a retracted and a current single record, a batch
+  // with a superseded leaf and a retracted batch.
+  const records = c.recordRegistry.connect(c.dataSteward);
+  await records.anchorRecord(recordAnchor(1));
+  await records.amendRecord(recordAnchor(1).contentHash, recordAnchor(2));
+  await records.anchorRecord(recordAnchor(3));
+  await records.retractRecord(recordAnchor(3).contentHash, RetractionReason.WrongPatient);
+  await records.anchorBatch(LIVE_BATCH.tree.root, 3, MANIFEST_HASH);
+  const [leafRecord] = LIVE_BATCH.records;
+  if (leafRecord === undefined) throw new Error("the live batch has no records");
+  await records.amendBatchRecord(LIVE_BATCH.tree.root, leafRecord, LIVE_BATCH.tree.getProof(0), recordAnchor(6));
+  await records.anchorBatch(RETRACTED_BATCH.tree.root, 2, `0x${"00".repeat(32)}`);
+  await records.retractBatch(RETRACTED_BATCH.tree.root, RetractionReason.IncompleteBatch);
   await memberRegistry.connect(guardian).removeOperator(c.dataSteward);
 
   await patientRegistry.connect(admin).setRecoveryDelay(2 * ONE_DAY);
@@ -256,7 +309,56 @@ async function readEverything(c: Consortium) {
     ),
     breakGlassDuration: await consentRegistry.breakGlassDuration(),
   };
+  const { recordRegistry } = c;
+  const records = await Promise.all(
+    RECORD_NUMBERS.map(async (n) => {
+      const { contentHash } = recordAnchor(n);
+      const entry = await recordRegistry.getRecord(contentHash);
+      return {
+        contentHash,
+        entry: {
+          custodian: entry.custodian,
+          category: entry.category,
+          status: entry.status,
+          retractionReason: entry.retractionReason,
+          inBatch: entry.inBatch,
+          anchoredAt: entry.anchoredAt,
+          statusChangedAt: entry.statusChangedAt,
+        },
+      };
+    }),
+  );
+  const batches = await Promise.all(
+    [LIVE_BATCH, RETRACTED_BATCH].map(async ({ tree }) => {
+      const batch = await recordRegistry.getBatch(tree.root);
+      return {
+        root: tree.root,
+        batch: {
+          custodian: batch.custodian,
+          leafCount: batch.leafCount,
+          retracted: batch.retracted,
+          retractionReason: batch.retractionReason,
+          anchoredAt: batch.anchoredAt,
+          retractedAt: batch.retractedAt,
+        },
+        manifestHash: await recordRegistry.getBatchManifestHash(tree.root),
+        leafStatuses: await Promise.all(
+          Array.from(tree.entries(), ([index, value]) =>
+            recordRegistry
+              .verifyBatchRecord(
+                tree.root,
+                { contentHash: String(value[0]), category: Number(value[1]), subjectCommitment: String(value[2]) },
+                tree.getProof(index),
+              )
+              .then((verification) => verification.status),
+          ),
+        ),
+      };
+    }),
+  );
   return {
+    records,
+    batches,
     consent: consent.filter((entry) => entry.grant.expiresAt !== 0n || entry.breakGlass.endsAt !== 0n),
     consentCounters,
     memberCount,
@@ -272,7 +374,9 @@ async function readEverything(c: Consortium) {
       await memberRegistry.authority(),
       await patientRegistry.authority(),
       await consentRegistry.authority(),
+      await recordRegistry.authority(),
     ],
+    recordRegistryMemberRegistry: await recordRegistry.memberRegistry(),
     patientRegistryMemberRegistry: await patientRegistry.memberRegistry(),
     consentRegistryLinks: [await consentRegistry.memberRegistry(), await consentRegistry.patientRegistry()],
   };
@@ -373,9 +477,29 @@ describe("Upgrades", function () {
       expect(state.consentCounters.breakGlassRecords[Number(c.clinicId)]?.allowed).to.equal(false);
       expect(state.consentCounters.breakGlassRecords[Number(c.hospitalId)]?.openedCount).to.equal(1n);
       expect(state.consentCounters.breakGlassDuration).to.equal(2n * 60n * 60n);
+      expect(state.records.map((r) => r.entry.status)).to.deep.equal(
+        [
+          RecordStatus.Superseded, // 1, amended by 2
+          RecordStatus.Current, // 2
+          RecordStatus.Retracted, // 3
+          RecordStatus.Superseded, // 4, a batch leaf amended by 6
+          RecordStatus.None, // 5, a current batch leaf: no entry of its own
+          RecordStatus.Current, // 6
+          RecordStatus.None, // 7 and 8, leaves of the retracted batch
+          RecordStatus.None,
+          RecordStatus.None, // 9, a current batch leaf
+        ].map(BigInt),
+      );
+      expect(state.batches[0]?.manifestHash).to.equal(MANIFEST_HASH);
+      expect(state.batches[0]?.leafStatuses).to.have.members(
+        [RecordStatus.Superseded, RecordStatus.Current, RecordStatus.Current].map(BigInt),
+      );
+      expect(state.batches[1]?.leafStatuses).to.deep.equal(
+        [RecordStatus.Retracted, RecordStatus.Retracted].map(BigInt),
+      );
     });
 
-    it("upgrading every registry to V2 keeps members, operators, patients, recoveries, delegates and consent", async function () {
+    it("upgrading every registry to V2 keeps members, operators, patients, recoveries, delegates, consent and records", async function () {
       const c = await networkHelpers.loadFixture(richConsortium);
       const { admin, memberRegistry, patientRegistry } = c;
       const before = await readEverything(c);
@@ -397,6 +521,9 @@ describe("Upgrades", function () {
       ).to.equal(2n);
       expect(
         await ConsentRegistryV2Mock__factory.connect(await c.consentRegistry.getAddress(), admin).version(),
+      ).to.equal(2n);
+      expect(
+        await RecordRegistryV2Mock__factory.connect(await c.recordRegistry.getAddress(), admin).version(),
       ).to.equal(2n);
       expect(await readEverything(c)).to.deep.equal(before);
     });
