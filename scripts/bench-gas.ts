@@ -12,7 +12,18 @@
  * call of its kind, whose counter write from zero costs ~15k more in both columns). Views: eth_estimateGas
  * minus 21,000. The in-process network runs the cancun hardfork (hardhat.config.ts).
  */
-import { keccak256, toBeHex, type ContractTransactionResponse, type Signer } from "ethers";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import {
+  AbiCoder,
+  concat,
+  getBytes,
+  keccak256,
+  toBeHex,
+  toUtf8Bytes,
+  ZeroHash,
+  type ContractTransactionResponse,
+  type Signer,
+} from "ethers";
 import { network } from "hardhat";
 
 import {
@@ -27,17 +38,19 @@ import {
   Purpose,
   purposeMask,
   RecordCategory,
+  RetractionReason,
   signGrant,
   signRevoke,
   type GrantRequest,
 } from "../sdk/index.js";
 import { GasProbe__factory, IdentityFloors__factory } from "../typechain-types/index.js";
+import type { IRecordRegistry } from "../typechain-types/contracts/records/RecordRegistry.js";
 import { deployMedchain } from "./lib/deploy.js";
 import { GasTable, receiptGas } from "./lib/gas.js";
 
 const connection = await network.create();
 const { ethers } = connection;
-const { memberRegistry, patientRegistry, consentRegistry, council, guardian, signers, deployer } =
+const { memberRegistry, patientRegistry, consentRegistry, recordRegistry, council, guardian, signers, deployer } =
   await deployMedchain(connection);
 const floors = await new IdentityFloors__factory(deployer).deploy();
 
@@ -52,6 +65,8 @@ const patient = account(2);
 const delegate = account(3);
 const fresh = (n: number) => ethers.getAddress(toBeHex(0x10000n + BigInt(n), 20));
 const commitment = (n: number) => keccak256(toBeHex(n, 32));
+
+type RecordAnchorStruct = IRecordRegistry.RecordAnchorStruct;
 
 const table = new GasTable();
 const measure = async (
@@ -312,10 +327,145 @@ probeTable.add({ operation: "PatientRegistry.isActivePatient: warm call", gas: p
 probeTable.add({ operation: "MemberRegistry.isActiveMember: cold call", gas: memberCold, note: "likewise" });
 probeTable.add({ operation: "MemberRegistry.isActiveMember: warm call", gas: memberWarm });
 
+// --- Records --------------------------------------------------------------------------------------------
+const recordTable = new GasTable();
+const dataSteward = account(7);
+await receiptGas(memberRegistry.connect(orgAdmin).addOperator(dataSteward, 1n, dutyMask(Duty.DataSteward)));
+const records = recordRegistry.connect(dataSteward);
+const word = (label: string, n: number) => keccak256(toUtf8Bytes(`${label}:${n}`));
+const anchorOf = (n: number, category: number = RecordCategory.LabResult): RecordAnchorStruct => ({
+  contentHash: word("content", n),
+  category,
+  subjectCommitment: word("subject", n),
+});
+const record = (operation: string, transaction: Promise<ContractTransactionResponse>, row: object = {}) =>
+  recordTable.record(operation, transaction, row);
+
+await receiptGas(records.anchorRecord(anchorOf(0))); // warm-up: nothing is per-organisation, but keep it steady
+await record("anchorRecord", records.anchorRecord(anchorOf(1)), {
+  target: 50_000n,
+  floor: 45_258n,
+  note: "floor: one new slot + indexed event, no access check",
+});
+await record("amendRecord", records.amendRecord(anchorOf(1).contentHash, anchorOf(2)), {
+  note: "new slot + previous entry's status",
+});
+await record("retractRecord", records.retractRecord(anchorOf(2).contentHash, RetractionReason.EnteredInError));
+
+const standardTree = (values: RecordAnchorStruct[]) =>
+  StandardMerkleTree.of(
+    values.map((v) => [String(v.contentHash), Number(v.category), String(v.subjectCommitment)]),
+    ["bytes32", "uint8", "bytes32"],
+  );
+const batchValues = Array.from({ length: 1000 }, (_, i) => anchorOf(10_000 + i, i % 14));
+const batch = standardTree(batchValues);
+await record(
+  "anchorBatch (1,000 records, with manifest hash)",
+  records.anchorBatch(batch.root, 1000, word("manifest", 1)),
+  {
+    target: 100_000n,
+    floor: 46_091n,
+    note: "floor: a root in one slot; target: 100 gas per record",
+  },
+);
+const noManifest = standardTree(Array.from({ length: 1000 }, (_, i) => anchorOf(20_000 + i)));
+await record("anchorBatch (1,000 records, no manifest hash)", records.anchorBatch(noManifest.root, 1000, ZeroHash), {
+  target: 100_000n,
+  floor: 46_091n,
+});
+const leafArgs = (tree: typeof batch, index: number) => {
+  const [contentHash, category, subjectCommitment] = tree.at(index) ?? [];
+  return { contentHash: String(contentHash), category: Number(category), subjectCommitment: String(subjectCommitment) };
+};
+await record(
+  "amendBatchRecord (leaf of 1,000: 10-hash proof)",
+  records.amendBatchRecord(batch.root, leafArgs(batch, 0), batch.getProof(0), anchorOf(3)),
+);
+await record(
+  "retractBatchRecord (leaf of 1,000)",
+  records.retractBatchRecord(batch.root, leafArgs(batch, 1), batch.getProof(1), RetractionReason.WrongPatient),
+);
+
+const recordAddress = await recordRegistry.getAddress();
+const viewEstimate = async (data: string) => (await ethers.provider.estimateGas({ to: recordAddress, data })) - 21_000n;
+recordTable.add({
+  operation: "verifyRecord (estimateGas − 21,000)",
+  gas: await viewEstimate(recordRegistry.interface.encodeFunctionData("verifyRecord", [anchorOf(3).contentHash])),
+  note: "one slot",
+});
+
+/**
+ * A genuine path of `depth` hashes from a leaf to a root, without building the tree: the verifier cannot
+ * tell it from a leaf of a full 2^depth tree, so the figure is that of a 2^depth batch.
+ */
+const deepPath = (leafRecord: RecordAnchorStruct, depth: number) => {
+  const leaf = keccak256(
+    keccak256(
+      AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "uint8", "bytes32"],
+        [leafRecord.contentHash, leafRecord.category, leafRecord.subjectCommitment],
+      ),
+    ),
+  );
+  const proof = Array.from({ length: depth }, (_, i) => word("sibling", depth * 100 + i));
+  const root = proof.reduce(
+    (node, sibling) => keccak256(concat(node < sibling ? [node, sibling] : [sibling, node])),
+    leaf,
+  );
+  return { root, proof };
+};
+const depthFloors: Record<number, bigint> = { 10: 11_709n, 13: 13_990n, 17: 17_004n, 20: 19_275n };
+for (const depth of [10, 13, 17, 20]) {
+  const leafRecord = anchorOf(50_000 + depth);
+  const { root, proof } = deepPath(leafRecord, depth);
+  await receiptGas(records.anchorBatch(root, 2 ** depth, ZeroHash));
+  const data = recordRegistry.interface.encodeFunctionData("verifyBatchRecord", [root, leafRecord, proof]);
+  const calldataGas = [...getBytes(data)].reduce((sum, byte) => sum + (byte === 0 ? 4 : 16), 0);
+  recordTable.add({
+    operation: `verifyBatchRecord, 2^${depth} leaves (estimateGas − 21,000)`,
+    gas: await viewEstimate(data),
+    ...(depth === 20 ? { target: 15_000n } : {}),
+    floor: depthFloors[depth],
+    note: `of which calldata ${calldataGas.toLocaleString("en-US")}`,
+  });
+}
+const multiIndices = [2, 3, 4, 5, 6, 7, 8, 9];
+const multi = batch.getMultiProof(multiIndices);
+const multiData = recordRegistry.interface.encodeFunctionData("verifyBatchRecords", [
+  batch.root,
+  multi.leaves.map((value) => ({
+    contentHash: String(value[0]),
+    category: Number(value[1]),
+    subjectCommitment: String(value[2]),
+  })),
+  multi.proof,
+  multi.proofFlags,
+]);
+const multiGas = await viewEstimate(multiData);
+recordTable.add({
+  operation: `verifyBatchRecords, 8 leaves of 1,000 in one multiproof`,
+  gas: multiGas,
+  note: `${(multiGas / 8n).toLocaleString("en-US")} per record`,
+});
+const [stewardCold, stewardWarm] = await probe.coldAndWarm(
+  await memberRegistry.getAddress(),
+  memberRegistry.interface.encodeFunctionData("requireDuty", [dataSteward.address, Duty.DataSteward]),
+);
+probeTable.add({
+  operation: "MemberRegistry.requireDuty (the custodian check): cold call",
+  gas: stewardCold,
+  note: "every anchor pays it: proxy, implementation, operator and member slots",
+});
+probeTable.add({ operation: "MemberRegistry.requireDuty: warm call", gas: stewardWarm });
+
 console.log("\nmedchain governance and identity gas (hardfork cancun, solc 0.8.30, optimizer 200 runs)\n");
 console.log(table.toMarkdown());
 console.log("\nfloor: contracts/bench/IdentityFloors.sol — same writes and events, no checks.");
 console.log("\nmedchain consent gas (targets from the consent issue; floors from shared/BENCHMARKS.md)\n");
 console.log(consentTable.toMarkdown());
+console.log(
+  "\nmedchain record anchoring gas (targets from the record-anchoring issue; floors from shared/BENCHMARKS.md)\n",
+);
+console.log(recordTable.toMarkdown());
 console.log("\nexecution gas of reads inside a transaction (contracts/bench/GasProbe.sol; no base, no calldata)\n");
 console.log(probeTable.toMarkdown());
