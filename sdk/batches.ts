@@ -29,7 +29,14 @@ import { documentContentHash, fhirContentHash, subjectCommitment } from "./recor
  * ```
  */
 export const RECORD_LEAF_ENCODING = ["bytes32", "uint8", "bytes32"] as const;
-/** The type of {@link RECORD_LEAF_ENCODING}. */
+/**
+ * The type of {@link RECORD_LEAF_ENCODING}.
+ *
+ * @example
+ * ```ts
+ * const encoding: RecordLeafEncoding = bundle.batch.leafEncoding; // ["bytes32", "uint8", "bytes32"]
+ * ```
+ */
 export type RecordLeafEncoding = typeof RECORD_LEAF_ENCODING;
 
 /**
@@ -61,7 +68,17 @@ export interface RecordAnchor {
   subjectCommitment: string;
 }
 
-/** One row of an OpenZeppelin dump's `values`: `[contentHash, category, subjectCommitment]`. */
+/**
+ * One leaf value as OpenZeppelin merkle-tree holds it: `[contentHash, category, subjectCommitment]`.
+ *
+ * @example
+ * ```ts
+ * const tree = StandardMerkleTree.of<RecordLeafValue>(
+ *   anchors.map((a) => [a.contentHash, a.category, a.subjectCommitment]),
+ *   [...RECORD_LEAF_ENCODING],
+ * );
+ * ```
+ */
 export type RecordLeafValue = [contentHash: string, category: number, subjectCommitment: string];
 
 /**
@@ -75,7 +92,15 @@ export type RecordLeafValue = [contentHash: string, category: number, subjectCom
  */
 export type OpenZeppelinBatchDump = ReturnType<StandardMerkleTree<RecordLeafValue>["dump"]>;
 
-/** A phase of building a batch, for progress reports. */
+/**
+ * A phase of building a batch, for progress reports: hashing the records' leaves, building the tree,
+ * writing proof bundles.
+ *
+ * @example
+ * ```ts
+ * const labels: Record<BatchPhase, string> = { hashing: "Hashing", tree: "Building tree", proofs: "Proofs" };
+ * ```
+ */
 export type BatchPhase = "hashing" | "tree" | "proofs";
 
 /**
@@ -94,7 +119,14 @@ export interface BatchProgress {
   total: number | undefined;
 }
 
-/** Progress options shared by the builder and {@link RecordBatch.proofBundles}. */
+/**
+ * Progress options shared by the builder and {@link RecordBatch.proofBundles}.
+ *
+ * @example
+ * ```ts
+ * const progress: BatchProgressOptions = { progressInterval: 50_000, onProgress: (p) => bar.update(p.done) };
+ * ```
+ */
 export interface BatchProgressOptions {
   /**
    * Called every `progressInterval` items of each phase, at the start of the "tree" and "proofs" phases
@@ -208,13 +240,41 @@ export interface RecordProofBundle {
   registry?: { chainId: string; address: string };
 }
 
-/** The `format` of a {@link RecordProofBundle}. */
+/**
+ * The `format` of a {@link RecordProofBundle}.
+ *
+ * @example
+ * ```ts
+ * const isBundle = (json: { format?: unknown }) => json.format === PROOF_BUNDLE_FORMAT;
+ * ```
+ */
 export const PROOF_BUNDLE_FORMAT = "medchain.record-proof";
-/** The proof bundle version this SDK writes and reads. */
+/**
+ * The proof bundle version this SDK writes and reads.
+ *
+ * @example
+ * ```ts
+ * console.log(`reads proof bundles of version ${PROOF_BUNDLE_VERSION}`);
+ * ```
+ */
 export const PROOF_BUNDLE_VERSION = 1;
-/** The `format` of a {@link BatchManifest}. */
+/**
+ * The `format` of a {@link BatchManifest}.
+ *
+ * @example
+ * ```ts
+ * if (manifest.format !== BATCH_MANIFEST_FORMAT) throw new Error("not a medchain batch manifest");
+ * ```
+ */
 export const BATCH_MANIFEST_FORMAT = "medchain.batch-manifest";
-/** The batch manifest version this SDK writes. */
+/**
+ * The batch manifest version this SDK writes.
+ *
+ * @example
+ * ```ts
+ * batch.manifest.version === BATCH_MANIFEST_VERSION; // true
+ * ```
+ */
 export const BATCH_MANIFEST_VERSION = 1;
 
 /**
@@ -313,7 +373,12 @@ function checkAnchor(
   if (contentHash === ZERO_BYTES32) {
     throw new MedchainInputError(`${prefix}a record needs a content hash; zero was given`, { field: "contentHash" });
   }
-  const category = anchor.category;
+  const category = anchor.category as unknown;
+  if (typeof category === "bigint") {
+    throw new MedchainInputError(`${prefix}category must be a number, not the bigint ${category}n`, {
+      field: "category",
+    });
+  }
   if (typeof category !== "number" || !Number.isInteger(category) || category < 0 || category >= CATEGORY_COUNT) {
     throw new MedchainInputError(`${prefix}${shown(category)} is not a record category`, { field: "category" });
   }
@@ -501,7 +566,14 @@ class ProgressReporter {
   }
 }
 
-/** A record's position, or a content hash to find it by. */
+/**
+ * A record of a batch: its position (0-based, in the order records were added) or its content hash.
+ *
+ * @example
+ * ```ts
+ * const refs: RecordRef[] = [0, fhirContentHash(observation)];
+ * ```
+ */
 export type RecordRef = number | string;
 
 interface BatchParts {
@@ -1300,13 +1372,15 @@ export function verifyProofBundle(
   const maxLength = Math.ceil(Math.log2(batch.leafCount));
   if (proof.length < minLength || proof.length > maxLength) {
     problems.push(
-      `a proof for a batch of ${batch.leafCount} records has ${minLength} to ${maxLength} hashes; this one has ${proof.length}`,
+      `a proof for a batch of ${batch.leafCount} records has ${minLength} to ${maxLength} hashes; ` +
+        `this one has ${proof.length}`,
     );
   }
   const computedRoot = recordProofRoot(leafHash, proof);
   if (computedRoot !== batch.root) {
     problems.push(
-      `the proof does not place this record in batch ${batch.root}: it differs from what was anchored or belongs to another batch`,
+      `the proof does not place this record in batch ${batch.root}: ` +
+        "it differs from what was anchored or belongs to another batch",
     );
   }
 
@@ -1403,7 +1477,15 @@ export interface NotAnchoredVerification {
   problems: string[];
 }
 
-/** The answer of {@link verifyProofBundleOnChain}. */
+/**
+ * The answer of {@link verifyProofBundleOnChain}: test `anchored` to read the rest.
+ *
+ * @example
+ * ```ts
+ * const result: OnChainProofVerification = await verifyProofBundleOnChain(registry, bundle);
+ * console.log(result.anchored ? result.statusName : `not anchored: ${result.reason}`);
+ * ```
+ */
 export type OnChainProofVerification = AnchoredRecordVerification | NotAnchoredVerification;
 
 const NOT_ANCHORED_ERRORS = new Set([

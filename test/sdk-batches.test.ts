@@ -198,6 +198,7 @@ describe("SDK record batches", function () {
       ],
       ["an unknown category", { ...good, category: CATEGORY_COUNT }, "category", /14 is not a record category/],
       ["a fractional category", { ...good, category: 1.5 }, "category", /1.5 is not a record category/],
+      ["a bigint category", { ...good, category: 5n as unknown as number }, "category", /not the bigint 5n/],
       ["a short content hash", { ...good, contentHash: "0x1234" }, "contentHash", /must be 32 bytes of hex/],
       ["non-hex", { ...good, subjectCommitment: `0x${"zz".repeat(32)}` }, "subjectCommitment", /32 bytes of hex/],
     ] as const) {
