@@ -1,12 +1,14 @@
 /**
- * medchain SDK: code lists, identity commitments and typed errors. Depends on ethers and the generated
- * `typechain-types` only, never on Hardhat, so hospital services can use it directly.
+ * medchain SDK: code lists, identity commitments, record hashing, Merkle batches and proof bundles, typed
+ * errors. Depends on ethers, the generated `typechain-types`, canonicalize, @noble/hashes and (types only)
+ * @openzeppelin/merkle-tree, never on Hardhat, so hospital services can use it directly.
  *
  * @example
  * ```ts
  * import { identityCommitment, IdentityDocumentType, decodeMedchainError } from "./sdk/index.js";
  * ```
  */
+export * from "./batches.js";
 export * from "./codes.js";
 export * from "./consent.js";
 export * from "./errors.js";
