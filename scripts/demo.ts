@@ -24,7 +24,16 @@ import {
   Purpose,
   purposeMask,
   RecordCategory,
+  buildRecordBatch,
+  fhirContentHash,
+  newRecordSalt,
+  recordLeafHash,
+  RecordStatus,
   signGrant,
+  subjectCommitment,
+  verifyProofBundle,
+  verifyProofBundleOnChain,
+  type RecordAnchor,
 } from "../sdk/index.js";
 import { deployMedchain } from "./lib/deploy.js";
 import { GasTable } from "./lib/gas.js";
@@ -54,6 +63,9 @@ async function refused(what: string, call: () => Promise<unknown>): Promise<void
   throw new Error(`the chain accepted what it must refuse: ${what}`);
 }
 
+/** A block time (unix seconds) as ISO 8601. */
+const isoTime = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
+
 /** Off-chain profile of an organisation; only its hash goes on chain. */
 const profileHash = (profile: object) => keccak256(toUtf8Bytes(JSON.stringify(profile)));
 
@@ -67,7 +79,9 @@ console.log(
   `medchain demo on network "${connection.networkName}" (chain id ${(await ethers.provider.getNetwork()).chainId})`,
 );
 
-say("The consortium deploys medchain with Ignition: its authority and its member, patient and consent registries.");
+say(
+  "The consortium deploys medchain with Ignition: its authority and its member, patient, consent and record registries.",
+);
 const deployment = await deployMedchain(connection);
 const { authority, memberRegistry, patientRegistry, consentRegistry, admin, council, guardian, deployer, signers } =
   deployment;
@@ -75,6 +89,7 @@ detail(`ConsortiumAuthority ${await authority.getAddress()}`);
 detail(`MemberRegistry      ${await memberRegistry.getAddress()} (UUPS proxy)`);
 detail(`PatientRegistry     ${await patientRegistry.getAddress()} (UUPS proxy)`);
 detail(`ConsentRegistry     ${await consentRegistry.getAddress()} (UUPS proxy)`);
+detail(`RecordRegistry      ${await deployment.recordRegistry.getAddress()} (UUPS proxy)`);
 const [deployerIsAdmin] = await authority.hasRole(0n, deployer);
 const [adminIsAdmin, adminDelay] = await authority.hasRole(0n, admin);
 detail(
@@ -312,6 +327,158 @@ for (const entry of accessLog) {
   );
 }
 
+// --- Records ----------------------------------------------------------------------------------------------
+const { recordRegistry } = deployment;
+const [taipeiSteward, kaohsiungSteward] = [person(12), person(13)];
+say("Each hospital's records office gets a data steward: the one duty that anchors record hashes.");
+await record(
+  "add operator (by org admin)",
+  memberRegistry.connect(taipeiAdmin).addOperator(taipeiSteward, taipeiId, dutyMask(Duty.DataSteward)),
+);
+await record(
+  "add operator (by org admin)",
+  memberRegistry.connect(kaohsiungAdmin).addOperator(kaohsiungSteward, kaohsiungId, dutyMask(Duty.DataSteward)),
+);
+
+say("Mrs Lin is discharged from Taipei East; the hospital anchors her discharge summary's hash.");
+const dischargeSummary = {
+  resourceType: "Composition",
+  status: "final",
+  type: { coding: [{ system: "http://loinc.org", code: "18842-5", display: "Discharge summary" }] },
+  subject: { reference: "Patient/demo-lin" },
+  date: "2026-11-20T10:00:00+08:00",
+  title: "Discharge summary (demo data)",
+};
+const dischargeSalt = newRecordSalt(); // kept with the record in Taipei East's system, never on chain
+const dischargeAnchor: RecordAnchor = {
+  contentHash: fhirContentHash(dischargeSummary),
+  category: RecordCategory.DischargeSummary,
+  subjectCommitment: subjectCommitment(patientId, dischargeSalt),
+};
+await record("anchorRecord (discharge summary)", recordRegistry.connect(taipeiSteward).anchorRecord(dischargeAnchor));
+const discharge = await recordRegistry.verifyRecord(dischargeAnchor.contentHash);
+detail(`content hash ${dischargeAnchor.contentHash} (keccak256 of the RFC 8785 canonical FHIR JSON)`);
+detail(
+  `on chain: ${codeName(RecordStatus, discharge.status)}, custodian ${discharge.custodian}, anchored ${isoTime(discharge.anchoredAt)}; ` +
+    "the subject commitment is salted per record, so nobody can group her records",
+);
+await refused("anchoring the same summary again is refused", () =>
+  recordRegistry.connect(kaohsiungSteward).anchorRecord.staticCall(dischargeAnchor),
+);
+
+say("At the end of the day Taipei East anchors all its lab results as one Merkle batch: one transaction.");
+const glucose = (value: number, status = "final") => ({
+  resourceType: "Observation",
+  status,
+  category: [
+    { coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] },
+  ],
+  code: {
+    coding: [{ system: "http://loinc.org", code: "2345-7", display: "Glucose [Mass/volume] in Serum or Plasma" }],
+  },
+  subject: { reference: "Patient/demo-lin" },
+  effectiveDateTime: "2026-11-20T08:30:00+08:00",
+  valueQuantity: { value, unit: "mg/dL", system: "http://unitsofmeasure.org", code: "mg/dL" },
+});
+const linGlucose = glucose(98);
+const linGlucoseSalt = newRecordSalt();
+const linGlucoseAnchor: RecordAnchor = {
+  contentHash: fhirContentHash(linGlucose),
+  category: RecordCategory.LabResult,
+  subjectCommitment: subjectCommitment(patientId, linGlucoseSalt),
+};
+const DAY_OF_LAB_RESULTS = 5_000;
+/** The day's lab results as they stream out of the laboratory system (other patients' are synthetic). */
+async function* labResults(): AsyncGenerator<RecordAnchor> {
+  yield linGlucoseAnchor;
+  for (let n = 1; n < DAY_OF_LAB_RESULTS; n++) {
+    const result = { ...glucose(70 + (n % 60)), id: `demo-lab-${n}`, subject: { reference: `Patient/demo-${n}` } };
+    yield {
+      contentHash: fhirContentHash(result),
+      category: RecordCategory.LabResult,
+      subjectCommitment: subjectCommitment(BigInt(1_000 + n), newRecordSalt()),
+    };
+  }
+}
+const labBatch = await buildRecordBatch(labResults(), {
+  label: "Taipei East lab results 2026-11-20",
+  expectedCount: DAY_OF_LAB_RESULTS,
+  progressInterval: 2_500,
+  onProgress: ({ phase, done, total }) => detail(`  building: ${phase} ${done}/${total ?? "?"}`),
+});
+const batchGas = await record(
+  `anchorBatch (${DAY_OF_LAB_RESULTS.toLocaleString("en-US")} lab results)`,
+  recordRegistry.connect(taipeiSteward).anchorBatch(...labBatch.anchorBatchArgs()),
+);
+detail(
+  `root ${labBatch.root}: ${labBatch.leafCount} records for ${batchGas.toLocaleString("en-US")} gas, ` +
+    `${(Number(batchGas) / labBatch.leafCount).toFixed(1)} gas per record`,
+);
+
+say("Mrs Lin claims from Formosa Mutual. Taipei East hands the insurer her glucose result and its proof bundle.");
+const registryLocation = {
+  chainId: (await ethers.provider.getNetwork()).chainId,
+  address: await recordRegistry.getAddress(),
+};
+const bundleJson = JSON.stringify(labBatch.proofBundle(linGlucoseAnchor.contentHash, { registry: registryLocation }));
+detail(
+  `proof bundle: ${bundleJson.length} bytes of JSON (record hashes, ${labBatch.proof(0).length} proof hashes, root)`,
+);
+const offline = verifyProofBundle(bundleJson, {
+  resource: JSON.stringify(linGlucose),
+  patientId,
+  subjectSalt: linGlucoseSalt,
+});
+detail(
+  `insurer, offline: proof ${offline.valid ? "valid" : "INVALID"}; the result hashes to the anchored content hash and is Mrs Lin's`,
+);
+const insurerView = recordRegistry.connect(claimsOfficer);
+const onChain = await verifyProofBundleOnChain(insurerView, bundleJson);
+if (!onChain.anchored) throw new Error(`the anchored lab result did not verify: ${onChain.reason}`);
+detail(
+  `insurer, on chain: ${onChain.statusName}, custodian ${onChain.custodian}, anchored ${isoTime(onChain.anchoredAt)}`,
+);
+
+say("A tampered copy (glucose 98 → 89) fails, offline and on chain.");
+const tampered = glucose(89);
+const tamperedOffline = verifyProofBundle(bundleJson, { resource: tampered });
+detail(`offline: ${tamperedOffline.valid ? "valid?!" : tamperedOffline.problems.join("; ")}`);
+const forgedRecord: RecordAnchor = { ...linGlucoseAnchor, contentHash: fhirContentHash(tampered) };
+// A forger rewrites the bundle around the tampered copy; only the proof and root stay the custodian's.
+const forgedBundle = JSON.stringify({
+  ...(JSON.parse(bundleJson) as object),
+  record: forgedRecord,
+  leafHash: recordLeafHash(forgedRecord),
+});
+const forged = await verifyProofBundleOnChain(insurerView, forgedBundle);
+if (forged.anchored) throw new Error("the chain accepted a tampered lab result");
+detail(`on chain: not anchored — ${forged.reason}`);
+
+say("The laboratory corrects the result. The amendment supersedes the batch leaf; the old bundle now says so.");
+const corrected = glucose(102, "amended");
+const correctedAnchor: RecordAnchor = {
+  contentHash: fhirContentHash(corrected),
+  category: RecordCategory.LabResult,
+  subjectCommitment: subjectCommitment(patientId, newRecordSalt()),
+};
+await refused("Kaohsiung West may not amend Taipei East's record", () =>
+  recordRegistry
+    .connect(kaohsiungSteward)
+    .amendBatchRecord.staticCall(labBatch.root, linGlucoseAnchor, labBatch.proof(0), correctedAnchor),
+);
+await record(
+  "amendBatchRecord",
+  recordRegistry
+    .connect(taipeiSteward)
+    .amendBatchRecord(labBatch.root, linGlucoseAnchor, labBatch.proof(0), correctedAnchor),
+);
+const afterAmendment = await verifyProofBundleOnChain(insurerView, bundleJson);
+if (!afterAmendment.anchored) throw new Error("the superseded lab result no longer verifies");
+detail(`the old result: ${afterAmendment.statusName} since ${isoTime(afterAmendment.statusChangedAt)}`);
+detail(
+  `the correction: ${codeName(RecordStatus, (await recordRegistry.verifyRecord(correctedAnchor.contentHash)).status)}`,
+);
+
 say("Gas used by each step (receipt.gasUsed, including the 21,000 base; hardfork cancun):");
 console.log(`\n${gas.toMarkdown()}\n`);
-console.log("The demo finished: governance, identity and consent work end to end.");
+console.log("The demo finished: governance, identity, consent and record anchoring work end to end.");
