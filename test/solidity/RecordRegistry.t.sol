@@ -1576,6 +1576,53 @@ contract RecordRegistryTest is MedchainTestBase {
         _expectInvalidMultiproof(_recordsOf(others, leaves), proof, flags);
     }
 
+    function test_verifyBatchRecords_revertsForFlagsThatDoNotMatchTheProof() public {
+        // Flags of the right count whose true flags do not merge `records - 1` times: the multiproof reads past its
+        // hashes (or leaves hashes unused). Still an invalid multiproof, not a panic or a library error.
+        IRecordRegistry.RecordAnchor[] memory golden = _goldenRecords();
+        bytes32[] memory tree = _anchorTree(dataSteward, golden);
+        (bytes32[] memory leaves, bytes32[] memory proof, ) = tree.getMultiProof(_indices3(7, 5, 4));
+        IRecordRegistry.RecordAnchor[] memory records = _recordsOf(golden, leaves);
+        bool[] memory flags = new bool[](4); // all false: three proof hashes needed, two given
+        _expectInvalidMultiproof(records, proof, flags);
+        flags[3] = true; // one merge: still three proof hashes needed
+        _expectInvalidMultiproof(records, proof, flags);
+        for (uint256 i = 0; i < 4; ++i) flags[i] = true; // four merges: proof hashes left over
+        _expectInvalidMultiproof(records, proof, flags);
+        // One record, one proof hash too many for its flags: all true reads hashes not computed yet.
+        IRecordRegistry.RecordAnchor[] memory one = new IRecordRegistry.RecordAnchor[](1);
+        one[0] = golden[0];
+        bytes32[] memory proof0 = _proofOf(tree, golden[0]);
+        bool[] memory merged = new bool[](3);
+        merged[0] = true;
+        _expectInvalidMultiproof(one, proof0, merged);
+    }
+
+    function testFuzz_verifyBatchRecords_anyFlagsEndInTheRegistrysErrors(
+        uint256 seed,
+        uint256 flagBits,
+        uint256 proofChoice
+    ) public {
+        IRecordRegistry.RecordAnchor[] memory records = _randomRecords(seed, bound(seed, 1, 16), "multiproof batch");
+        bytes32[] memory tree = _anchorTree(dataSteward, records);
+        (IRecordRegistry.RecordAnchor[] memory ordered, bytes32[] memory proof, ) = _multiproof(
+            tree,
+            records,
+            uint256(keccak256(abi.encode(seed, "subset")))
+        );
+        // The honest proof hashes, or nodes of the tree picked at random, as many as the tree has or fewer.
+        if (proofChoice % 2 == 1) {
+            proof = new bytes32[](bound(proofChoice >> 1, 0, tree.length));
+            for (uint256 i = 0; i < proof.length; ++i) {
+                proof[i] = tree[uint256(keccak256(abi.encode(seed, proofChoice, i))) % tree.length];
+            }
+        }
+        // Random flags of the right count.
+        bool[] memory flags = new bool[](ordered.length + proof.length - 1);
+        for (uint256 i = 0; i < flags.length; ++i) flags[i] = (flagBits >> (i % 256)) & 1 == 1;
+        _checkMultiproofOutcome(tree, ordered, proof, flags);
+    }
+
     // ------------------------------------------------------------------------------------------------------
     // Fuzzed batches: every member verifies, nothing else does
     // ------------------------------------------------------------------------------------------------------
@@ -1834,6 +1881,38 @@ contract RecordRegistryTest is MedchainTestBase {
         bytes32[] memory leaves;
         (leaves, proof, flags) = tree.getMultiProof(indices);
         ordered = _recordsOf(records, leaves);
+    }
+
+    /// @dev A multiproof of a well-formed shape for the hospital's batch `tree` (anchored at START) either
+    /// rebuilds the root, and then every record reads as a current member, or is refused with exactly
+    /// {IRecordRegistry.RecordRegistryInvalidMultiproof}: never a panic, never MerkleProof's own error.
+    function _checkMultiproofOutcome(
+        bytes32[] memory tree,
+        IRecordRegistry.RecordAnchor[] memory records,
+        bytes32[] memory proof,
+        bool[] memory flags
+    ) internal view {
+        bytes32 root = tree.root();
+        try recordRegistry.verifyBatchRecords(root, records, proof, flags) returns (
+            IRecordRegistry.RecordVerification[] memory verifications
+        ) {
+            assertEq(verifications.length, records.length, "one answer per record");
+            for (uint256 i = 0; i < records.length; ++i) {
+                _assertVerification(
+                    verifications[i],
+                    _current(hospitalId, records[i].category, START, root),
+                    "a record the multiproof placed"
+                );
+                // The multiproof rebuilt the root, so each record is a member of the tree.
+                tree.indexOf(_leaf(records[i]));
+            }
+        } catch (bytes memory reason) {
+            assertEq(
+                reason,
+                abi.encodeWithSelector(IRecordRegistry.RecordRegistryInvalidMultiproof.selector, root, records.length),
+                "refused as an invalid multiproof"
+            );
+        }
     }
 
     function _expectShapeRevert(
