@@ -173,6 +173,10 @@ contract RecordRegistry is IRecordRegistry, AccessManagedUpgradeable, UUPSUpgrad
         if (count == 0 || count > batch.leafCount || count + proof.length != proofFlags.length + 1) {
             revert RecordRegistryInvalidMultiproofShape(batchRoot, count, proof.length, proofFlags.length);
         }
+        // Each true flag merges two nodes into one and a multiproof ends at the root: it has `count - 1` of them.
+        // Other flags would make MerkleProof read past the proof (a panic) or leave proof hashes unused (its own
+        // error) instead of reverting with {RecordRegistryInvalidMultiproof}.
+        if (_countTrue(proofFlags) != count - 1) revert RecordRegistryInvalidMultiproof(batchRoot, count);
         bytes32[] memory leaves = new bytes32[](count);
         for (uint256 i = 0; i < count; ++i) {
             leaves[i] = _leaf(records[i]);
@@ -353,6 +357,13 @@ contract RecordRegistry is IRecordRegistry, AccessManagedUpgradeable, UUPSUpgrad
             keccak256(
                 bytes.concat(keccak256(abi.encode(record.contentHash, record.category, record.subjectCommitment)))
             );
+    }
+
+    /// @dev How many of `flags` are true.
+    function _countTrue(bool[] calldata flags) private pure returns (uint256 count) {
+        for (uint256 i = 0; i < flags.length; ++i) {
+            if (flags[i]) ++count;
+        }
     }
 
     /// @dev `reason` as a {RetractionReason}, or a revert naming it.

@@ -9,13 +9,15 @@ import {MemberRegistry} from "../../../contracts/governance/MemberRegistry.sol";
 import {PatientRegistry} from "../../../contracts/identity/PatientRegistry.sol";
 import {IMemberRegistry} from "../../../contracts/interfaces/IMemberRegistry.sol";
 import {IPatientRegistry} from "../../../contracts/interfaces/IPatientRegistry.sol";
+import {RecordRegistry} from "../../../contracts/records/RecordRegistry.sol";
 import {ConsortiumRoles} from "../../../contracts/types/ConsortiumRoles.sol";
 import {Duties, Duty, MemberKind} from "../../../contracts/types/MemberCodes.sol";
 import {Test} from "./Vm.sol";
 
 /// @notice The medchain system as the Ignition modules deploy it, built in Solidity: the consortium
-/// authority (admin: the test contract), MemberRegistry, PatientRegistry and ConsentRegistry behind ERC-1967
-/// proxies, the role selectors wired as in `ignition/modules/Governance.ts` and `ignition/modules/Consent.ts`,
+/// authority (admin: the test contract), MemberRegistry, PatientRegistry, ConsentRegistry and RecordRegistry
+/// behind ERC-1967 proxies, the role selectors wired as in `ignition/modules/Governance.ts` and
+/// `ignition/modules/Consent.ts` (`ignition/modules/Records.ts` wires none: upgrades stay with the admin),
 /// three member organisations and their operators.
 abstract contract MedchainTestBase is Test {
     /// @notice The recovery delay Ignition deploys with (`DEFAULT_RECOVERY_DELAY_SECONDS`).
@@ -30,6 +32,8 @@ abstract contract MedchainTestBase is Test {
     PatientRegistry internal patientRegistry;
     ConsentRegistry internal consentRegistryImplementation;
     ConsentRegistry internal consentRegistry;
+    RecordRegistry internal recordRegistryImplementation;
+    RecordRegistry internal recordRegistry;
 
     /// @notice Holds MEMBERSHIP_ROLE (no execution delay).
     address internal council;
@@ -45,6 +49,12 @@ abstract contract MedchainTestBase is Test {
     address internal insurerRegistrar;
     /// @notice `Clinician` of the hospital.
     address internal clinician;
+    /// @notice `DataSteward` of the hospital (anchors the hospital's records).
+    address internal dataSteward;
+    /// @notice `DataSteward` of the clinic.
+    address internal clinicDataSteward;
+    /// @notice `DataSteward` of the insurer (an operator with the duty that may not anchor records).
+    address internal insurerDataSteward;
     /// @notice Neither an operator nor a patient.
     address internal stranger;
 
@@ -60,6 +70,9 @@ abstract contract MedchainTestBase is Test {
         clinicRegistrar = makeAddr("clinicRegistrar");
         insurerRegistrar = makeAddr("insurerRegistrar");
         clinician = makeAddr("clinician");
+        dataSteward = makeAddr("dataSteward");
+        clinicDataSteward = makeAddr("clinicDataSteward");
+        insurerDataSteward = makeAddr("insurerDataSteward");
         stranger = makeAddr("stranger");
 
         // Governance module: authority, MemberRegistry proxy.
@@ -103,6 +116,18 @@ abstract contract MedchainTestBase is Test {
         );
         vm.label(address(consentRegistry), "ConsentRegistry");
 
+        // Records module: RecordRegistry proxy over the member registry proxy.
+        recordRegistryImplementation = new RecordRegistry(IMemberRegistry(address(memberRegistry)));
+        recordRegistry = RecordRegistry(
+            address(
+                new ERC1967Proxy(
+                    address(recordRegistryImplementation),
+                    abi.encodeCall(RecordRegistry.initialize, (address(authority)))
+                )
+            )
+        );
+        vm.label(address(recordRegistry), "RecordRegistry");
+
         // Governance module: labels, selector roles, role guardian, grants.
         authority.labelRole(ConsortiumRoles.MEMBERSHIP_ROLE, "MEMBERSHIP");
         authority.labelRole(ConsortiumRoles.GUARDIAN_ROLE, "GUARDIAN");
@@ -130,12 +155,15 @@ abstract contract MedchainTestBase is Test {
         memberRegistry.addOperator(orgAdmin, hospitalId, Duties.bit(Duty.OrgAdmin));
         memberRegistry.addOperator(clinicRegistrar, clinicId, Duties.bit(Duty.Registrar));
         memberRegistry.addOperator(insurerRegistrar, insurerId, Duties.bit(Duty.Registrar));
+        memberRegistry.addOperator(clinicDataSteward, clinicId, Duties.bit(Duty.DataSteward));
+        memberRegistry.addOperator(insurerDataSteward, insurerId, Duties.bit(Duty.DataSteward));
         vm.stopPrank();
 
         // The hospital's own administrator adds the rest of its staff.
         vm.startPrank(orgAdmin);
         memberRegistry.addOperator(registrar, hospitalId, Duties.bit(Duty.Registrar));
         memberRegistry.addOperator(clinician, hospitalId, Duties.bit(Duty.Clinician));
+        memberRegistry.addOperator(dataSteward, hospitalId, Duties.bit(Duty.DataSteward));
         vm.stopPrank();
     }
 

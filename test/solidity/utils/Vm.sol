@@ -45,6 +45,8 @@ interface Vm {
     function toString(bytes32 value) external pure returns (string memory);
 
     function toString(bool value) external pure returns (string memory);
+
+    function toString(bytes calldata value) external pure returns (string memory);
 }
 
 /// @notice The cheatcode handle and the deterministic `bound` helper, shared by tests and handlers.
@@ -111,6 +113,12 @@ abstract contract Assertions is CommonBase {
     function assertEq(string memory actual, string memory expected, string memory message) internal pure {
         if (keccak256(bytes(actual)) != keccak256(bytes(expected))) {
             revert(_failure(message, actual, expected));
+        }
+    }
+
+    function assertEq(bytes memory actual, bytes memory expected, string memory message) internal pure {
+        if (keccak256(actual) != keccak256(expected)) {
+            revert(_failure(message, vm.toString(actual), vm.toString(expected)));
         }
     }
 
