@@ -360,9 +360,17 @@ contract RecordRegistry is IRecordRegistry, AccessManagedUpgradeable, UUPSUpgrad
     }
 
     /// @dev How many of `flags` are true.
+    /// Plain calldata words, any non-zero word counted as true: MerkleProof's own reads refuse non-boolean words.
     function _countTrue(bool[] calldata flags) private pure returns (uint256 count) {
-        for (uint256 i = 0; i < flags.length; ++i) {
-            if (flags[i]) ++count;
+        assembly ("memory-safe") {
+            let end := add(flags.offset, shl(5, flags.length))
+            for {
+                let position := flags.offset
+            } lt(position, end) {
+                position := add(position, 0x20)
+            } {
+                count := add(count, iszero(iszero(calldataload(position))))
+            }
         }
     }
 
