@@ -181,6 +181,47 @@ export const RetractionReason = {
 /** A {@link RetractionReason} value. */
 export type RetractionReason = (typeof RetractionReason)[keyof typeof RetractionReason];
 
+/** Where an insurance claim stands (`ClaimStatus` in Solidity); `None` marks an id never submitted. */
+export const ClaimStatus = {
+  None: 0,
+  Submitted: 1,
+  InReview: 2,
+  InformationRequested: 3,
+  Approved: 4,
+  PartiallyApproved: 5,
+  Denied: 6,
+  Paid: 7,
+  Withdrawn: 8,
+} as const;
+/** A {@link ClaimStatus} value. */
+export type ClaimStatus = (typeof ClaimStatus)[keyof typeof ClaimStatus];
+
+/** The FHIR `ClaimResponse.outcome` of a claim status (`ClaimOutcome` in Solidity). */
+export const ClaimOutcome = {
+  Queued: 0,
+  Complete: 1,
+  Partial: 2,
+  Error: 3,
+} as const;
+/** A {@link ClaimOutcome} value. */
+export type ClaimOutcome = (typeof ClaimOutcome)[keyof typeof ClaimOutcome];
+
+/** Why an insurer denies a claim or asks for information (`ClaimReason` in Solidity); `None` otherwise. */
+export const ClaimReason = {
+  None: 0,
+  NotCovered: 1,
+  PolicyInactive: 2,
+  NotMedicallyNecessary: 3,
+  BenefitLimitReached: 4,
+  DuplicateService: 5,
+  MissingDocuments: 6,
+  ItemisedReceiptNeeded: 7,
+  MedicalRecordNeeded: 8,
+  Other: 9,
+} as const;
+/** A {@link ClaimReason} value. */
+export type ClaimReason = (typeof ClaimReason)[keyof typeof ClaimReason];
+
 /** Every category bit defined today (`Categories.ALL`). */
 export const ALL_CATEGORIES = (1 << Object.keys(RecordCategory).length) - 1;
 /** Every purpose bit defined today (`Purposes.ALL`). */

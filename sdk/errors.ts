@@ -1,6 +1,7 @@
 import { ErrorFragment, Interface, isHexString, type Result } from "ethers";
 
 import {
+  ClaimRegistry__factory,
   ConsentRegistry__factory,
   ConsortiumAuthority__factory,
   MemberRegistry__factory,
@@ -8,6 +9,7 @@ import {
   RecordRegistry__factory,
 } from "../typechain-types/index.js";
 import {
+  ClaimStatus,
   codeName,
   Duty,
   EmergencyReason,
@@ -83,6 +85,7 @@ export const medchainErrorsInterface: Interface = (() => {
     PatientRegistry__factory.abi,
     ConsentRegistry__factory.abi,
     RecordRegistry__factory.abi,
+    ClaimRegistry__factory.abi,
     ConsortiumAuthority__factory.abi,
   ]) {
     for (const fragment of new Interface(abi).fragments) {
@@ -188,6 +191,45 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   RecordRegistryInvalidMultiproofShape: (a) =>
     `a multiproof of ${a[1]} records and ${a[2]} hashes needs ${a[1]} + ${a[2]} - 1 flags and at most the batch's ` +
     `leaf count of records; ${a[3]} flags were given for batch ${a[0]}`,
+  ClaimRegistryZeroClaimHash: () => "a claim needs the hash of its FHIR Claim; zero was given",
+  ClaimRegistryAmountOutOfRange: (a) => `a claimed amount must be 1 to ${a[1]} minor units; ${a[0]} is outside`,
+  ClaimRegistryUnknownCurrency: (a) => `${a[0]} is not an ISO 4217 numeric currency code (1 to 999; TWD is 901)`,
+  ClaimRegistryInvalidServicePeriod: (a) =>
+    `the service period ${isoTime(a[0])} – ${isoTime(a[1])} must start (not at zero, not in the future) before it ends`,
+  ClaimRegistryProviderNotCareProvider: (a) =>
+    `only hospitals and clinics submit claims; organisation ${a[0]} is a ${codeName(MemberKind, a[1])}`,
+  ClaimRegistryInsurerNotActive: (a) =>
+    `organisation ${a[0]} is a ${codeName(MemberStatus, a[2])} ${codeName(MemberKind, a[1])}, not an active insurer`,
+  ClaimRegistryTooManyAttachments: (a) => `a claim carries at most ${a[1]} attachments; this one would carry ${a[0]}`,
+  ClaimRegistryDuplicateAttachment: (a) => `attachment ${a[0]} is listed twice`,
+  ClaimRegistryAttachmentNotAnchored: (a) => `attachment ${a[0]} is not a record anchored on its own; anchor it first`,
+  ClaimRegistryAttachmentNotCurrent: (a) =>
+    `attachment ${a[0]} is ${codeName(RecordStatus, a[1])}; attach its current version`,
+  ClaimRegistryAttachmentOfAnotherCustodian: (a) =>
+    `attachment ${a[0]} was anchored by organisation ${a[1]}, not by the provider, organisation ${a[2]}`,
+  ClaimRegistryNotAuthorizedByPatient: (a) =>
+    `patient ${a[0]} has not authorised insurer ${a[1]} for insurance claims on these record categories ` +
+    `(mask ${a[2]}): no live grant covers them and no signature was given`,
+  ClaimRegistryDuplicateClaim: (a) => `organisation ${a[1]} already submitted this claim (claim ${a[0]})`,
+  ClaimRegistryUnknownClaim: (a) => `no claim has id ${a[0]}`,
+  ClaimRegistryTransitionNotAllowed: (a) =>
+    `claim ${a[0]} is ${codeName(ClaimStatus, a[1])}; it cannot become ${codeName(ClaimStatus, a[2])} from there`,
+  ClaimRegistryWrongParty: (a) =>
+    `only organisation ${a[1]} may take this step on claim ${a[0]}; the caller acts for organisation ${a[2]}`,
+  ClaimRegistryApprovedAmountOutOfRange: (a) =>
+    `an approval of claim ${a[0]} must be 1 to the claimed ${a[2]}; ${a[1]} is outside (deny the claim instead of approving 0)`,
+  ClaimRegistryInvalidReason: (a) => `${a[0]} is not a reason an insurer can give`,
+  ClaimRegistryZeroPaymentReference: (a) => `paying claim ${a[0]} needs a payment reference hash`,
+  ClaimRegistryPatientNotActive: (a) => `patient ${a[0]} is unknown or deactivated`,
+  ClaimRegistryUnauthorizedSigner: (a) =>
+    `${a[1]} is neither patient ${a[0]}'s account nor a delegate whose mandate covers claims now`,
+  ClaimRegistryExpiredSignature: (a) => `the authorisation's deadline ${isoTime(a[0])} has passed; ask for a new one`,
+  ClaimRegistryInvalidNonce: (a) =>
+    `the authorisation carries nonce ${a[2]} but patient ${a[0]}'s current claim nonce is ${a[1]} (replayed or cancelled)`,
+  ClaimRegistryInvalidSignature: (a) =>
+    `the signature is not ${a[0]}'s over this claim authorisation on this chain and contract`,
+  ClaimRegistryInvalidNonceJump: (a) =>
+    `patient ${a[0]}'s claim nonce is ${a[1]}; a new nonce must be higher and at most ${a[3]} ahead, ${a[2]} is not`,
   AccessManagedUnauthorized: (a) => `${a[0]} is not allowed to call this function by the consortium authority`,
   AccessManagerNotScheduled: () => "this action goes through an execution delay: schedule it first",
   AccessManagerNotReady: () => "this scheduled action's delay has not passed yet",

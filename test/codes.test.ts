@@ -4,6 +4,9 @@ import { expect } from "chai";
 
 import {
   AccountChangeKind,
+  ClaimOutcome,
+  ClaimReason,
+  ClaimStatus,
   ALL_CATEGORIES,
   ALL_PURPOSES,
   categoryMask,
@@ -66,6 +69,9 @@ describe("Code lists", function () {
       ["ConsentCodes.sol", "EmergencyReason", EmergencyReason],
       ["RecordCodes.sol", "RecordStatus", RecordStatus],
       ["RecordCodes.sol", "RetractionReason", RetractionReason],
+      ["ClaimCodes.sol", "ClaimStatus", ClaimStatus],
+      ["ClaimCodes.sol", "ClaimOutcome", ClaimOutcome],
+      ["ClaimCodes.sol", "ClaimReason", ClaimReason],
     ];
     for (const [file, enumName, sdk] of cases) {
       it(`${enumName}`, async function () {

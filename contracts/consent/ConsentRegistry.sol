@@ -212,7 +212,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
         if (recordRef == bytes32(0)) revert ConsentRegistryZeroRecordRef();
         (uint32 memberId, , uint16 duties) = memberRegistry.requireActiveOperator(msg.sender);
         // requireActiveOperator has just established that the caller's organisation is active.
-        Authorization authorization = _authorization(patientId, memberId, category, purpose, true);
+        Authorization authorization = _authorization(patientId, memberId, Categories.bit(category), purpose, true);
         if (authorization == Authorization.None) {
             revert ConsentRegistryAccessNotAuthorized(patientId, memberId, category, purpose);
         }
@@ -237,7 +237,18 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
         RecordCategory category,
         Purpose purpose
     ) external view returns (bool) {
-        return _authorization(patientId, memberId, category, purpose, false) != Authorization.None;
+        return _authorization(patientId, memberId, Categories.bit(category), purpose, false) != Authorization.None;
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function isAuthorizedForCategories(
+        uint64 patientId,
+        uint32 memberId,
+        uint32 categories,
+        Purpose purpose
+    ) external view returns (bool) {
+        if (!Categories.isValid(categories)) revert ConsentRegistryInvalidCategories(categories);
+        return _authorization(patientId, memberId, categories, purpose, false) != Authorization.None;
     }
 
     /// @inheritdoc IConsentRegistry
@@ -423,11 +434,12 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
     }
 
     /// @dev Constant work: the grant slot, the break-glass slots only without a grant, then one status read in
-    /// each registry only when a grant or an emergency access applies.
+    /// each registry only when a grant or an emergency access applies. `categories` is a non-empty bitmask;
+    /// a grant must cover all of it.
     function _authorization(
         uint64 patientId,
         uint32 memberId,
-        RecordCategory category,
+        uint32 categories,
         Purpose purpose,
         bool memberKnownActive
     ) private view returns (Authorization authorization) {
@@ -437,7 +449,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
             stored.revokedAt == 0 &&
             stored.notBefore <= block.timestamp &&
             block.timestamp < stored.expiresAt &&
-            stored.categories & Categories.bit(category) != 0 &&
+            stored.categories & categories == categories &&
             stored.purposes & Purposes.bit(purpose) != 0
         ) {
             authorization = Authorization.Grant;

@@ -262,6 +262,17 @@ interface IConsentRegistry {
         Purpose purpose
     ) external view returns (bool);
 
+    /// @notice Whether {isAuthorized} holds for every category in the bitmask `categories` at once: what a
+    /// contract asks before sending several kinds of records (a claim with its attachments) in one step.
+    /// @dev Same constant work as {isAuthorized}. Reverts with {ConsentRegistryInvalidCategories} when
+    /// `categories` is empty or names categories that do not exist.
+    function isAuthorizedForCategories(
+        uint64 patientId,
+        uint32 memberId,
+        uint32 categories,
+        Purpose purpose
+    ) external view returns (bool);
+
     /// @notice Patient `patientId`'s stored grant to `grantee` (all zero if never granted).
     function getGrant(uint64 patientId, uint32 grantee) external view returns (Grant memory);
 

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+import {ClaimRegistry} from "../claims/ClaimRegistry.sol";
 import {ConsentRegistry} from "../consent/ConsentRegistry.sol";
+import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
 import {IMemberRegistry} from "../interfaces/IMemberRegistry.sol";
 import {IPatientRegistry} from "../interfaces/IPatientRegistry.sol";
+import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
 import {MemberRegistry} from "../governance/MemberRegistry.sol";
 import {PatientRegistry} from "../identity/PatientRegistry.sol";
 import {RecordRegistry} from "../records/RecordRegistry.sol";
@@ -49,6 +52,23 @@ contract ConsentRegistryV2Mock is ConsentRegistry {
 contract RecordRegistryV2Mock is RecordRegistry {
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor(IMemberRegistry memberRegistry_) RecordRegistry(memberRegistry_) {}
+
+    /// @notice Marks the new implementation.
+    function version() external pure returns (uint256) {
+        return 2;
+    }
+}
+
+/// @notice A second ClaimRegistry implementation, used only by tests to prove an upgrade keeps all state.
+/// @custom:oz-upgrades-from ClaimRegistry
+contract ClaimRegistryV2Mock is ClaimRegistry {
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(
+        IMemberRegistry memberRegistry_,
+        IPatientRegistry patientRegistry_,
+        IConsentRegistry consentRegistry_,
+        IRecordRegistry recordRegistry_
+    ) ClaimRegistry(memberRegistry_, patientRegistry_, consentRegistry_, recordRegistry_) {}
 
     /// @notice Marks the new implementation.
     function version() external pure returns (uint256) {

@@ -1,5 +1,6 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
+import ClaimsModule from "./Claims.js";
 import ConsentModule from "./Consent.js";
 import GovernanceModule from "./Governance.js";
 import IdentityModule from "./Identity.js";
@@ -25,15 +26,16 @@ export default buildModule("Medchain", (m) => {
   const { patientRegistry } = m.useModule(IdentityModule);
   const { consentRegistry } = m.useModule(ConsentModule);
   const { recordRegistry } = m.useModule(RecordsModule);
+  const { claimRegistry } = m.useModule(ClaimsModule);
 
   const grantAdmin = m.call(authority, "grantRole", [ConsortiumRole.Admin, admin, adminExecutionDelay], {
     id: "GrantAdminRole",
-    after: [GovernanceModule, IdentityModule, ConsentModule, RecordsModule],
+    after: [GovernanceModule, IdentityModule, ConsentModule, RecordsModule, ClaimsModule],
   });
   m.call(authority, "renounceRole", [ConsortiumRole.Admin, deployer], {
     id: "DeployerRenouncesAdminRole",
     after: [grantAdmin],
   });
 
-  return { authority, memberRegistry, patientRegistry, consentRegistry, recordRegistry };
+  return { authority, memberRegistry, patientRegistry, consentRegistry, recordRegistry, claimRegistry };
 });

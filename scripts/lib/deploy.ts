@@ -5,11 +5,13 @@ import { DEFAULT_BREAK_GLASS_DURATION_SECONDS } from "../../ignition/modules/Con
 import { DEFAULT_RECOVERY_DELAY_SECONDS } from "../../ignition/modules/Identity.js";
 import MedchainModule from "../../ignition/modules/Medchain.js";
 import {
+  ClaimRegistry__factory,
   ConsentRegistry__factory,
   ConsortiumAuthority__factory,
   MemberRegistry__factory,
   PatientRegistry__factory,
   RecordRegistry__factory,
+  type ClaimRegistry,
   type ConsentRegistry,
   type ConsortiumAuthority,
   type MemberRegistry,
@@ -34,6 +36,7 @@ export interface Deployment {
   patientRegistry: PatientRegistry;
   consentRegistry: ConsentRegistry;
   recordRegistry: RecordRegistry;
+  claimRegistry: ClaimRegistry;
   deployer: HardhatEthersSigner;
   admin: HardhatEthersSigner;
   council: HardhatEthersSigner;
@@ -70,6 +73,7 @@ export async function deployMedchain(connection: Connection, options: DeployOpti
     patientRegistry: PatientRegistry__factory.connect(await deployed.patientRegistry.getAddress(), deployer),
     consentRegistry: ConsentRegistry__factory.connect(await deployed.consentRegistry.getAddress(), deployer),
     recordRegistry: RecordRegistry__factory.connect(await deployed.recordRegistry.getAddress(), deployer),
+    claimRegistry: ClaimRegistry__factory.connect(await deployed.claimRegistry.getAddress(), deployer),
     deployer,
     admin,
     council,
