@@ -6,6 +6,7 @@ import { network } from "hardhat";
 
 import {
   categoryMask,
+  ClaimReason,
   ConsortiumRole,
   DeactivationReason,
   DelegateScope,
@@ -23,6 +24,7 @@ import { consentDomain, signGrant, type GrantRequest } from "../sdk/consent.js";
 import {
   ConsentRegistryV2Mock__factory,
   MemberRegistryV2Mock__factory,
+  ClaimRegistryV2Mock__factory,
   PatientRegistryV2Mock__factory,
   RecordRegistryV2Mock__factory,
 } from "../typechain-types/index.js";
@@ -305,6 +307,115 @@ const MATRIX: readonly RestrictedFunction[] = [
           .logAccess(c.patientId, RecordCategory.Medication, Purpose.Treatment, `0x${"ab".repeat(32)}`);
     },
   },
+  // ClaimRegistry: the provider's and the insurer's claims officers, each on its own steps; the patient.
+  {
+    name: "ClaimRegistry.upgradeToAndCall",
+    allowed: ["admin"],
+    prepare: async (c) => {
+      const implementation = await new ClaimRegistryV2Mock__factory(c.stranger).deploy(
+        c.memberRegistry,
+        c.patientRegistry,
+        c.consentRegistry,
+        c.recordRegistry,
+      );
+      return (caller) => c.claimRegistry.connect(caller).upgradeToAndCall(implementation, "0x");
+    },
+  },
+  {
+    name: "submitClaim",
+    allowed: ["claimsOfficer"],
+    prepare: async (c) => {
+      const submission = await claimConsentedBy(c);
+      return (caller) => c.claimRegistry.connect(caller).submitClaim(submission);
+    },
+  },
+  {
+    name: "submitClaimWithAuthorization",
+    allowed: ["claimsOfficer"],
+    prepare: async (c) => {
+      const submission = await claimSubmission(c);
+      const deadline = BigInt(await networkHelpers.time.latest()) + 3_600n;
+      const domain = {
+        name: "medchain ClaimRegistry",
+        version: "1",
+        chainId: (await connection.ethers.provider.getNetwork()).chainId,
+        verifyingContract: await c.claimRegistry.getAddress(),
+      };
+      const signature = await c.patient.signTypedData(domain, CLAIM_AUTHORIZATION_TYPES, {
+        ...submission,
+        provider: c.hospitalId,
+        signer: c.patient.address,
+        nonce: 0n,
+        deadline,
+      });
+      const authorization = { signer: c.patient.address, nonce: 0n, deadline, signature };
+      return (caller) => c.claimRegistry.connect(caller).submitClaimWithAuthorization(submission, authorization);
+    },
+  },
+  {
+    name: "startReview",
+    allowed: ["insurerRegistrar"],
+    prepare: async (c) => {
+      const claimId = await submittedClaim(c);
+      return (caller) => c.claimRegistry.connect(caller).startReview(claimId);
+    },
+  },
+  {
+    name: "requestInformation",
+    allowed: ["insurerRegistrar"],
+    prepare: async (c) => {
+      const claimId = await submittedClaim(c, "review");
+      return (caller) =>
+        c.claimRegistry.connect(caller).requestInformation(claimId, ClaimReason.ItemisedReceiptNeeded, ZERO_HASH);
+    },
+  },
+  {
+    name: "provideInformation",
+    allowed: ["claimsOfficer"],
+    prepare: async (c) => {
+      const claimId = await submittedClaim(c, "information");
+      return (caller) => c.claimRegistry.connect(caller).provideInformation(claimId, [], ZERO_HASH);
+    },
+  },
+  {
+    name: "approveClaim",
+    allowed: ["insurerRegistrar"],
+    prepare: async (c) => {
+      const claimId = await submittedClaim(c, "review");
+      return (caller) => c.claimRegistry.connect(caller).approveClaim(claimId, 40_000n);
+    },
+  },
+  {
+    name: "denyClaim",
+    allowed: ["insurerRegistrar"],
+    prepare: async (c) => {
+      const claimId = await submittedClaim(c, "review");
+      return (caller) => c.claimRegistry.connect(caller).denyClaim(claimId, ClaimReason.NotCovered);
+    },
+  },
+  {
+    name: "markPaid",
+    allowed: ["insurerRegistrar"],
+    prepare: async (c) => {
+      const claimId = await submittedClaim(c, "approved");
+      return (caller) => c.claimRegistry.connect(caller).markPaid(claimId, `0x${"9a".repeat(32)}`);
+    },
+  },
+  {
+    name: "withdrawClaim",
+    allowed: ["claimsOfficer"],
+    prepare: async (c) => {
+      const claimId = await submittedClaim(c);
+      return (caller) => c.claimRegistry.connect(caller).withdrawClaim(claimId);
+    },
+  },
+  {
+    name: "invalidateClaimNonces",
+    allowed: ["patient"],
+    prepare: async ({ claimRegistry, patientId }) => {
+      return (caller) => claimRegistry.connect(caller).invalidateClaimNonces(patientId, 3n);
+    },
+  },
   // RecordRegistry: data stewards of active hospitals and clinics, on their own organisation's anchors.
   {
     name: "anchorRecord",
@@ -389,6 +500,65 @@ function twoRecordBatch() {
   );
   // getProof(0) below proves the first value given to `of`.
   return { tree, first };
+}
+
+const CLAIM_AUTHORIZATION_TYPES = {
+  ClaimAuthorization: [
+    { name: "patientId", type: "uint64" },
+    { name: "provider", type: "uint32" },
+    { name: "insurer", type: "uint32" },
+    { name: "claimHash", type: "bytes32" },
+    { name: "claimedAmount", type: "uint128" },
+    { name: "currency", type: "uint16" },
+    { name: "serviceStart", type: "uint64" },
+    { name: "serviceEnd", type: "uint64" },
+    { name: "attachments", type: "bytes32[]" },
+    { name: "signer", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint64" },
+  ],
+};
+
+/** A claim of the hospital for the fixture's patient to the insurer, with no attachments. */
+async function claimSubmission(c: Consortium) {
+  const now = BigInt(await networkHelpers.time.latest());
+  return {
+    patientId: c.patientId,
+    insurer: c.insurerId,
+    claimHash: `0x${"c1".repeat(32)}`,
+    claimedAmount: 50_000n,
+    currency: 901,
+    serviceStart: now - 3n * BigInt(ONE_DAY),
+    serviceEnd: now - BigInt(ONE_DAY),
+    attachments: [],
+  };
+}
+
+/** {@link claimSubmission}, after the patient granted the insurer claim documents for insurance claims. */
+async function claimConsentedBy(c: Consortium) {
+  const now = BigInt(await networkHelpers.time.latest());
+  await c.consentRegistry.connect(c.patient).grant({
+    patientId: c.patientId,
+    grantee: c.insurerId,
+    categories: categoryMask(RecordCategory.ClaimDocument),
+    purposes: purposeMask(Purpose.InsuranceClaim),
+    notBefore: now,
+    expiresAt: now + BigInt(30 * ONE_DAY),
+    consentFormHash: ZERO_HASH,
+  });
+  return claimSubmission(c);
+}
+
+/** Submits {@link claimConsentedBy} and takes it to the given stage; returns its id. */
+async function submittedClaim(c: Consortium, stage: "submitted" | "review" | "information" | "approved" = "submitted") {
+  const submission = await claimConsentedBy(c);
+  await c.claimRegistry.connect(c.claimsOfficer).submitClaim(submission);
+  const claimId = await c.claimRegistry.claimIdOf(c.hospitalId, submission.claimHash);
+  const insurer = c.claimRegistry.connect(c.insurerRegistrar);
+  if (stage !== "submitted") await insurer.startReview(claimId);
+  if (stage === "information") await insurer.requestInformation(claimId, ClaimReason.MissingDocuments, ZERO_HASH);
+  if (stage === "approved") await insurer.approveClaim(claimId, 50_000n);
+  return claimId;
 }
 
 /** A 30-day treatment grant of medication and lab results from the fixture's patient to `grantee`. */
