@@ -6,6 +6,8 @@ import { network } from "hardhat";
 
 import {
   categoryMask,
+  ClaimReason,
+  ClaimStatus,
   ConsortiumRole,
   DeactivationReason,
   DelegateScope,
@@ -25,6 +27,9 @@ import {
 import {
   type ConsentRegistry,
   ConsentRegistry__factory,
+  ClaimRegistry__factory,
+  ClaimRegistryV2Mock__factory,
+  type ClaimRegistry,
   ConsentRegistryV2Mock__factory,
   type MemberRegistry,
   MemberRegistry__factory,
@@ -58,12 +63,12 @@ async function implementationOf(proxy: string): Promise<string> {
 
 /** The upgradeable registries, seen the same way. */
 interface UpgradeTarget {
-  name: "MemberRegistry" | "PatientRegistry" | "ConsentRegistry" | "RecordRegistry";
+  name: "MemberRegistry" | "PatientRegistry" | "ConsentRegistry" | "RecordRegistry" | "ClaimRegistry";
   /** The registry's ABI at `address` (the proxy or an implementation). */
   at: (
     address: string,
     runner: HardhatEthersSigner,
-  ) => MemberRegistry | PatientRegistry | ConsentRegistry | RecordRegistry;
+  ) => MemberRegistry | PatientRegistry | ConsentRegistry | RecordRegistry | ClaimRegistry;
   proxyAddress: (c: Consortium) => Promise<string>;
   /** Deploys the registry's V2 mock implementation and returns its address. */
   deployV2: (c: Consortium) => Promise<string>;
@@ -121,6 +126,22 @@ const TARGETS: readonly UpgradeTarget[] = [
     upgrade: (c, caller, implementation) => c.recordRegistry.connect(caller).upgradeToAndCall(implementation, "0x"),
     initialize: (c, address) => RecordRegistry__factory.connect(address, c.stranger).initialize(c.authority),
   },
+  {
+    name: "ClaimRegistry",
+    at: (address, runner) => ClaimRegistry__factory.connect(address, runner),
+    proxyAddress: (c) => c.claimRegistry.getAddress(),
+    deployV2: async (c) => {
+      const implementation = await new ClaimRegistryV2Mock__factory(c.stranger).deploy(
+        c.memberRegistry,
+        c.patientRegistry,
+        c.consentRegistry,
+        c.recordRegistry,
+      );
+      return implementation.getAddress();
+    },
+    upgrade: (c, caller, implementation) => c.claimRegistry.connect(caller).upgradeToAndCall(implementation, "0x"),
+    initialize: (c, address) => ClaimRegistry__factory.connect(address, c.stranger).initialize(c.authority),
+  },
 ];
 
 function upgradeCalldata(implementation: string): string {
@@ -156,6 +177,7 @@ function recordBatch(...numbers: number[]) {
 }
 const LIVE_BATCH = recordBatch(4, 5, 9);
 const RETRACTED_BATCH = recordBatch(7, 8);
+const CLAIM_HASH = (n: number) => `0x${(0xc0 + n).toString(16).repeat(32)}`;
 
 /**
  * A consortium with something of every kind: an updated profile, a suspended and a removed member, a removed
@@ -177,14 +199,8 @@ async function richConsortium(): Promise<Consortium> {
   } = c;
   const farFuture = (await time.latest()) + 365 * ONE_DAY;
 
-  await memberRegistry.connect(council).updateMemberMetadata(c.clinicId, CLINIC_METADATA);
-  await memberRegistry.connect(council).addMember(MemberKind.ResearchInstitute, RESEARCH_METADATA); // id 4
-  await memberRegistry.connect(council).addMember(MemberKind.Regulator, RESEARCH_METADATA); // id 5
-  await memberRegistry.connect(council).addOperator(OUTSIDE_OPERATOR, 4n, dutyMask(Duty.Researcher, Duty.DataSteward));
-  await memberRegistry.connect(guardian).suspendMember(c.insurerId, MembershipReason.LicenceLapsed);
-  await memberRegistry.connect(council).removeMember(5n, MembershipReason.GovernanceDecision);
-  // Records (before the data steward is removed): an amended, a retracted and a current single record, a batch
-  // with a superseded leaf and a retracted batch.
+  // Records (before the data steward is removed; record 2 is a claim's attachment below): an amended, a
+  // retracted and a current single record, a batch with a superseded leaf and a retracted batch.
   const records = c.recordRegistry.connect(c.dataSteward);
   await records.anchorRecord(recordAnchor(1));
   await records.amendRecord(recordAnchor(1).contentHash, recordAnchor(2));
@@ -196,6 +212,48 @@ async function richConsortium(): Promise<Consortium> {
   await records.amendBatchRecord(LIVE_BATCH.tree.root, leafRecord, LIVE_BATCH.tree.getProof(0), recordAnchor(6));
   await records.anchorBatch(RETRACTED_BATCH.tree.root, 2, `0x${"00".repeat(32)}`);
   await records.retractBatch(RETRACTED_BATCH.tree.root, RetractionReason.IncompleteBatch);
+  // Claims (while the insurer is active): patient 2 grants the insurer claim documents and dental records
+  // (record 2's category); one claim is paid after an information request, one is withdrawn; patient 2's claim
+  // nonce moves on.
+  const claimsNow = BigInt(await time.latest());
+  await c.consentRegistry.connect(otherPatient).grant({
+    patientId: c.otherPatientId,
+    grantee: c.insurerId,
+    categories: categoryMask(RecordCategory.ClaimDocument, RecordCategory.Dental),
+    purposes: purposeMask(Purpose.InsuranceClaim),
+    notBefore: claimsNow,
+    expiresAt: claimsNow + BigInt(30 * ONE_DAY),
+    consentFormHash: `0x${"00".repeat(32)}`,
+  });
+  const claims = c.claimRegistry.connect(c.claimsOfficer);
+  const insurer = c.claimRegistry.connect(c.insurerRegistrar);
+  const claim = (n: number) => ({
+    patientId: c.otherPatientId,
+    insurer: c.insurerId,
+    claimHash: CLAIM_HASH(n),
+    claimedAmount: 10_000n * BigInt(n),
+    currency: 901,
+    serviceStart: claimsNow - BigInt(ONE_DAY),
+    serviceEnd: claimsNow,
+    attachments: n === 1 ? [recordAnchor(2).contentHash] : [],
+  });
+  await claims.submitClaim(claim(1));
+  await claims.submitClaim(claim(2));
+  const paidId = await c.claimRegistry.claimIdOf(c.hospitalId, CLAIM_HASH(1));
+  await insurer.startReview(paidId);
+  await insurer.requestInformation(paidId, ClaimReason.ItemisedReceiptNeeded, `0x${"1f".repeat(32)}`);
+  await claims.provideInformation(paidId, [], `0x${"2f".repeat(32)}`);
+  await insurer.approveClaim(paidId, 7_500n);
+  await insurer.markPaid(paidId, `0x${"3f".repeat(32)}`);
+  await claims.withdrawClaim(await c.claimRegistry.claimIdOf(c.hospitalId, CLAIM_HASH(2)));
+  await c.claimRegistry.connect(otherPatient).invalidateClaimNonces(c.otherPatientId, 4n);
+
+  await memberRegistry.connect(council).updateMemberMetadata(c.clinicId, CLINIC_METADATA);
+  await memberRegistry.connect(council).addMember(MemberKind.ResearchInstitute, RESEARCH_METADATA); // id 4
+  await memberRegistry.connect(council).addMember(MemberKind.Regulator, RESEARCH_METADATA); // id 5
+  await memberRegistry.connect(council).addOperator(OUTSIDE_OPERATOR, 4n, dutyMask(Duty.Researcher, Duty.DataSteward));
+  await memberRegistry.connect(guardian).suspendMember(c.insurerId, MembershipReason.LicenceLapsed);
+  await memberRegistry.connect(council).removeMember(5n, MembershipReason.GovernanceDecision);
   await memberRegistry.connect(guardian).removeOperator(c.dataSteward);
 
   await patientRegistry.connect(admin).setRecoveryDelay(2 * ONE_DAY);
@@ -356,7 +414,30 @@ async function readEverything(c: Consortium) {
       };
     }),
   );
+  const { claimRegistry } = c;
+  const claims = await Promise.all(
+    [1, 2, 3].map(async (n) => {
+      const claim = await claimRegistry.getClaim(await claimRegistry.claimIdOf(c.hospitalId, CLAIM_HASH(n)));
+      return {
+        patientId: claim.patientId,
+        provider: claim.provider,
+        insurer: claim.insurer,
+        currency: claim.currency,
+        status: claim.status,
+        reason: claim.reason,
+        attachmentCount: claim.attachmentCount,
+        authorizedBySignature: claim.authorizedBySignature,
+        claimedAmount: claim.claimedAmount,
+        approvedAmount: claim.approvedAmount,
+        submittedAt: claim.submittedAt,
+        serviceStart: claim.serviceStart,
+        serviceEnd: claim.serviceEnd,
+      };
+    }),
+  );
   return {
+    claims,
+    claimNonces: await Promise.all(patientIds.map((patientId) => claimRegistry.claimNonces(patientId))),
     records,
     batches,
     consent: consent.filter((entry) => entry.grant.expiresAt !== 0n || entry.breakGlass.endsAt !== 0n),
@@ -375,6 +456,13 @@ async function readEverything(c: Consortium) {
       await patientRegistry.authority(),
       await consentRegistry.authority(),
       await recordRegistry.authority(),
+      await claimRegistry.authority(),
+    ],
+    claimRegistryLinks: [
+      await claimRegistry.memberRegistry(),
+      await claimRegistry.patientRegistry(),
+      await claimRegistry.consentRegistry(),
+      await claimRegistry.recordRegistry(),
     ],
     recordRegistryMemberRegistry: await recordRegistry.memberRegistry(),
     patientRegistryMemberRegistry: await patientRegistry.memberRegistry(),
@@ -470,7 +558,7 @@ describe("Upgrades", function () {
       expect(state.patients[2]?.recovery.newAccount).to.equal(spareAccount(c, 2).address);
       expect(state.delegations).to.have.length(3);
       expect(state.recoveryDelay).to.equal(BigInt(2 * ONE_DAY));
-      expect(state.consent).to.have.length(2);
+      expect(state.consent).to.have.length(3); // two treatment grants and the claims grant to the insurer
       expect(state.consent.find((entry) => entry.grant.revokedAt !== 0n)?.breakGlass.endsAt).to.not.equal(0n);
       expect(state.consent.find((entry) => entry.grant.hasConsentForm)?.consentFormHash).to.equal(CONSENT_FORM_HASH);
       expect(state.consentCounters.nonces[2]).to.equal(7n);
@@ -494,12 +582,18 @@ describe("Upgrades", function () {
       expect(state.batches[0]?.leafStatuses).to.have.members(
         [RecordStatus.Superseded, RecordStatus.Current, RecordStatus.Current].map(BigInt),
       );
+      expect(state.claims.map((claim) => claim.status)).to.deep.equal(
+        [ClaimStatus.Paid, ClaimStatus.Withdrawn, ClaimStatus.None].map(BigInt),
+      );
+      expect(state.claims[0]?.approvedAmount).to.equal(7_500n);
+      expect(state.claims[0]?.reason).to.equal(BigInt(ClaimReason.ItemisedReceiptNeeded));
+      expect(state.claimNonces[2]).to.equal(4n);
       expect(state.batches[1]?.leafStatuses).to.deep.equal(
         [RecordStatus.Retracted, RecordStatus.Retracted].map(BigInt),
       );
     });
 
-    it("upgrading every registry to V2 keeps members, operators, patients, recoveries, delegates, consent and records", async function () {
+    it("upgrading every registry to V2 keeps members, operators, patients, recoveries, delegates, consent, records and claims", async function () {
       const c = await networkHelpers.loadFixture(richConsortium);
       const { admin, memberRegistry, patientRegistry } = c;
       const before = await readEverything(c);
@@ -525,6 +619,9 @@ describe("Upgrades", function () {
       expect(
         await RecordRegistryV2Mock__factory.connect(await c.recordRegistry.getAddress(), admin).version(),
       ).to.equal(2n);
+      expect(await ClaimRegistryV2Mock__factory.connect(await c.claimRegistry.getAddress(), admin).version()).to.equal(
+        2n,
+      );
       expect(await readEverything(c)).to.deep.equal(before);
     });
 
