@@ -28,6 +28,7 @@ import { network } from "hardhat";
 
 import {
   categoryMask,
+  ClaimReason,
   consentDomain,
   DelegateScope,
   Duty,
@@ -50,8 +51,17 @@ import { GasTable, receiptGas } from "./lib/gas.js";
 
 const connection = await network.create();
 const { ethers } = connection;
-const { memberRegistry, patientRegistry, consentRegistry, recordRegistry, council, guardian, signers, deployer } =
-  await deployMedchain(connection);
+const {
+  memberRegistry,
+  patientRegistry,
+  consentRegistry,
+  recordRegistry,
+  claimRegistry,
+  council,
+  guardian,
+  signers,
+  deployer,
+} = await deployMedchain(connection);
 const floors = await new IdentityFloors__factory(deployer).deploy();
 
 const account = (index: number) => {
@@ -458,6 +468,75 @@ probeTable.add({
 });
 probeTable.add({ operation: "MemberRegistry.requireDuty: warm call", gas: stewardWarm });
 
+// --- Claims ---------------------------------------------------------------------------------------------
+const claimTable = new GasTable();
+const hospitalClaimsOfficer = account(8);
+const insurerClaimsOfficer = account(9);
+await receiptGas(members.addMember(MemberKind.Insurer, keccak256("0x05"))); // member 5 (member 2 was suspended)
+const insurerId = 5n;
+await receiptGas(memberRegistry.connect(orgAdmin).addOperator(hospitalClaimsOfficer, 1n, dutyMask(Duty.ClaimsOfficer)));
+await receiptGas(members.addOperator(insurerClaimsOfficer, insurerId, dutyMask(Duty.ClaimsOfficer)));
+const claimGrantStart = await now();
+await receiptGas(
+  consentRegistry.connect(patientP).grant({
+    patientId: pId,
+    grantee: insurerId,
+    categories: categoryMask(RecordCategory.ClaimDocument, RecordCategory.LabResult),
+    purposes: purposeMask(Purpose.InsuranceClaim),
+    notBefore: claimGrantStart,
+    expiresAt: claimGrantStart + 30n * 86_400n,
+    consentFormHash: ZeroHash,
+  }),
+);
+const attachment = async (n: number) => {
+  await receiptGas(records.anchorRecord(anchorOf(n)));
+  return String(anchorOf(n).contentHash);
+};
+const attachments = [await attachment(300), await attachment(301), await attachment(302)];
+const laterAttachment = await attachment(303);
+const claimOf = (n: number, withAttachments: string[]) => ({
+  patientId: pId,
+  insurer: insurerId,
+  claimHash: word("claim", n),
+  claimedAmount: 1_250_000n,
+  currency: 901,
+  serviceStart: claimGrantStart - 5n * 86_400n,
+  serviceEnd: claimGrantStart - 86_400n,
+  attachments: withAttachments,
+});
+const provider = claimRegistry.connect(hospitalClaimsOfficer);
+const insurer = claimRegistry.connect(insurerClaimsOfficer);
+const claimIdOf = (n: number) => claimRegistry.claimIdOf(1n, word("claim", n));
+const step = (operation: string, transaction: Promise<ContractTransactionResponse>, row: object = {}) =>
+  claimTable.record(operation, transaction, { target: 40_000n, ...row });
+
+await receiptGas(provider.submitClaim(claimOf(0, []))); // warm-up
+await claimTable.record("submitClaim (3 attachments, by consent)", provider.submitClaim(claimOf(1, attachments)), {
+  target: 120_000n,
+  note: "2 new slots; provider, insurer, consent and 3 record checks",
+});
+await claimTable.record("submitClaim (no attachments, by consent)", provider.submitClaim(claimOf(2, [])));
+await claimTable.record("submitClaim (3 attachments, by consent)", provider.submitClaim(claimOf(3, attachments)));
+const claim1 = await claimIdOf(1);
+await step("startReview", insurer.startReview(claim1));
+await step(
+  "requestInformation",
+  insurer.requestInformation(claim1, ClaimReason.ItemisedReceiptNeeded, word("request", 1)),
+);
+await step("provideInformation (no new attachment)", provider.provideInformation(claim1, [], word("answer", 1)));
+await insurer.requestInformation(claim1, ClaimReason.MedicalRecordNeeded, word("request", 2));
+await step(
+  "provideInformation (1 new attachment)",
+  provider.provideInformation(claim1, [laterAttachment], word("answer", 2)),
+  { note: "checks the record and the live consent" },
+);
+await step("approveClaim (partial)", insurer.approveClaim(claim1, 1_000_000n));
+await step("markPaid", insurer.markPaid(claim1, word("payment", 1)));
+const claim2 = await claimIdOf(2);
+await receiptGas(insurer.startReview(claim2));
+await step("denyClaim", insurer.denyClaim(claim2, ClaimReason.NotCovered));
+await step("withdrawClaim", provider.withdrawClaim(await claimIdOf(3)));
+
 console.log("\nmedchain governance and identity gas (hardfork cancun, solc 0.8.30, optimizer 200 runs)\n");
 console.log(table.toMarkdown());
 console.log("\nfloor: contracts/bench/IdentityFloors.sol — same writes and events, no checks.");
@@ -467,5 +546,7 @@ console.log(
   "\nmedchain record anchoring gas (targets from the record-anchoring issue; floors from shared/BENCHMARKS.md)\n",
 );
 console.log(recordTable.toMarkdown());
+console.log("\nmedchain claims gas (targets from the claims issue)\n");
+console.log(claimTable.toMarkdown());
 console.log("\nexecution gas of reads inside a transaction (contracts/bench/GasProbe.sol; no base, no calldata)\n");
 console.log(probeTable.toMarkdown());

@@ -278,16 +278,12 @@ contract ClaimRegistry is IClaimRegistry, IERC5267, AccessManagedUpgradeable, UU
         if (allowedFrom & (1 << uint8(from)) == 0) revert ClaimRegistryTransitionNotAllowed(claimId, from, to);
         claim.status = to;
         if (reason != ClaimReason.None) claim.reason = reason;
-        emit ClaimStatusChanged(
-            claimId,
-            to,
-            msg.sender,
-            from,
-            _outcome(to),
-            reason,
-            claim.approvedAmount,
-            referenceHash
-        );
+        // Only an approval or a payment has an approved amount: other steps skip reading the second slot.
+        uint64 approvedAmount =
+            (to == ClaimStatus.Approved || to == ClaimStatus.PartiallyApproved || to == ClaimStatus.Paid)
+                ? claim.approvedAmount
+                : 0;
+        emit ClaimStatusChanged(claimId, to, msg.sender, from, _outcome(to), reason, approvedAmount, referenceHash);
     }
 
     /// @dev Checks everything a submission needs but the patient's authorisation; returns the provider and the
