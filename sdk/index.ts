@@ -1,7 +1,8 @@
 /**
- * medchain SDK: code lists, identity commitments, record hashing, Merkle batches and proof bundles, typed
- * errors. Depends on ethers, the generated `typechain-types`, canonicalize, @noble/hashes and (types only)
- * @openzeppelin/merkle-tree, never on Hardhat, so hospital services can use it directly.
+ * medchain SDK: code lists, identity commitments, consent signatures, record hashing, Merkle batches and proof
+ * bundles, insurance claims, typed errors. Depends on ethers, the generated `typechain-types`, canonicalize,
+ * @noble/hashes and (types only) @openzeppelin/merkle-tree, never on Hardhat, so hospital services can use it
+ * directly.
  *
  * @example
  * ```ts
@@ -9,6 +10,7 @@
  * ```
  */
 export * from "./batches.js";
+export * from "./claims.js";
 export * from "./codes.js";
 export * from "./consent.js";
 export * from "./errors.js";
