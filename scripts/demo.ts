@@ -3,7 +3,15 @@
  * the gas each step used. Runs on the in-process Hardhat network by default (nothing to set up), or on
  * any configured node: `./medchain demo --network localhost`.
  */
-import { hexlify, keccak256, randomBytes, toUtf8Bytes, type ContractTransactionResponse } from "ethers";
+import {
+  hexlify,
+  keccak256,
+  randomBytes,
+  toUtf8Bytes,
+  ZeroHash as ZERO_HASH,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+} from "ethers";
 import { network } from "hardhat";
 
 import {
@@ -24,7 +32,16 @@ import {
   Purpose,
   purposeMask,
   RecordCategory,
+  adjudicateClaim,
+  answerClaim,
   buildRecordBatch,
+  ClaimReason,
+  claimSubmission,
+  claimTimeline,
+  documentContentHash,
+  ISO_4217,
+  payClaim,
+  submitClaim,
   fhirContentHash,
   newRecordSalt,
   recordLeafHash,
@@ -90,6 +107,7 @@ detail(`MemberRegistry      ${await memberRegistry.getAddress()} (UUPS proxy)`);
 detail(`PatientRegistry     ${await patientRegistry.getAddress()} (UUPS proxy)`);
 detail(`ConsentRegistry     ${await consentRegistry.getAddress()} (UUPS proxy)`);
 detail(`RecordRegistry      ${await deployment.recordRegistry.getAddress()} (UUPS proxy)`);
+detail(`ClaimRegistry       ${await deployment.claimRegistry.getAddress()} (UUPS proxy)`);
 const [deployerIsAdmin] = await authority.hasRole(0n, deployer);
 const [adminIsAdmin, adminDelay] = await authority.hasRole(0n, admin);
 detail(
@@ -479,6 +497,124 @@ detail(
   `the correction: ${codeName(RecordStatus, (await recordRegistry.verifyRecord(correctedAnchor.contentHash)).status)}`,
 );
 
+// --- Claims ------------------------------------------------------------------------------------------------
+const { claimRegistry } = deployment;
+const taipeiClaimsOfficer = person(14);
+say("Mrs Lin's inpatient stay ends; Taipei East's billing office (a claims officer) prepares her insurance claim.");
+await record(
+  "add operator (by org admin)",
+  memberRegistry.connect(taipeiAdmin).addOperator(taipeiClaimsOfficer, taipeiId, dutyMask(Duty.ClaimsOfficer)),
+);
+const receiptPdf = new TextEncoder().encode("%PDF-1.7 Taipei East Hospital receipt (demo data)");
+const receiptAnchor: RecordAnchor = {
+  contentHash: documentContentHash(receiptPdf),
+  category: RecordCategory.ClaimDocument,
+  subjectCommitment: subjectCommitment(patientId, newRecordSalt()),
+};
+await record("anchorRecord (receipt)", recordRegistry.connect(taipeiSteward).anchorRecord(receiptAnchor));
+const claimNow = BigInt((await ethers.provider.getBlock("latest"))?.timestamp ?? 0);
+const fhirClaim = {
+  resourceType: "Claim",
+  status: "active",
+  use: "claim",
+  type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/claim-type", code: "institutional" }] },
+  patient: { reference: "Patient/demo-lin" },
+  created: "2026-11-21",
+  provider: { reference: "Organization/taipei-east" },
+  insurer: { reference: "Organization/formosa-mutual" },
+  total: { value: 86000, currency: "TWD" },
+};
+const submission = claimSubmission({
+  patientId,
+  insurer: insurerId,
+  claim: fhirClaim,
+  claimedAmount: 8_600_000n, // NT$86,000.00 in minor units
+  currency: ISO_4217.TWD,
+  serviceStart: claimNow - 6n * 86_400n,
+  serviceEnd: claimNow - 86_400n,
+  attachments: [dischargeAnchor.contentHash, receiptAnchor.contentHash],
+  now: claimNow,
+});
+const hospitalClaims = claimRegistry.connect(taipeiClaimsOfficer);
+detail(`claim hash ${submission.claimHash} (canonical FHIR Claim); attachments: the discharge summary and the receipt`);
+await refused("without her consent, submitting is refused", () => hospitalClaims.submitClaim.staticCall(submission));
+
+say(
+  "Her daughter (delegate for consent and claims) lets Formosa Mutual see claim documents and the discharge summary.",
+);
+await record(
+  "grant (insurance claim, by delegate)",
+  consentRegistry.connect(daughter).grant(
+    grantRequest({
+      patientId,
+      grantee: insurerId,
+      categories: categoryMask(RecordCategory.ClaimDocument, RecordCategory.DischargeSummary),
+      purposes: purposeMask(Purpose.InsuranceClaim),
+      now: claimNow,
+      durationSeconds: 90n * 86_400n,
+    }),
+  ),
+);
+const submitted = await submitClaim(hospitalClaims, submission);
+gas.add({ operation: "submitClaim (2 attachments)", gas: submitted.receipt.gasUsed });
+const { claimId } = submitted;
+detail(`submitted as claim ${claimId}`);
+await refused("submitting the same claim twice is refused", () => hospitalClaims.submitClaim.staticCall(submission));
+
+say("Formosa Mutual reviews it and asks for an itemised receipt; Taipei East anchors one and answers.");
+const insurerClaims = claimRegistry.connect(claimsOfficer);
+const claimStep = async (operation: string, step: Promise<ContractTransactionReceipt>) => {
+  gas.add({ operation, gas: (await step).gasUsed });
+};
+await claimStep("startReview", adjudicateClaim(insurerClaims, claimId, { kind: "startReview" }));
+await claimStep(
+  "requestInformation",
+  adjudicateClaim(insurerClaims, claimId, {
+    kind: "requestInformation",
+    reason: ClaimReason.ItemisedReceiptNeeded,
+    requestHash: keccak256(toUtf8Bytes("Formosa Mutual request 2026-11-22 (demo)")),
+  }),
+);
+const itemisedPdf = new TextEncoder().encode("%PDF-1.7 itemised receipt: ward, drugs, tests (demo data)");
+const itemisedAnchor: RecordAnchor = {
+  contentHash: documentContentHash(itemisedPdf),
+  category: RecordCategory.ClaimDocument,
+  subjectCommitment: subjectCommitment(patientId, newRecordSalt()),
+};
+await record("anchorRecord (itemised receipt)", recordRegistry.connect(taipeiSteward).anchorRecord(itemisedAnchor));
+await claimStep(
+  "provideInformation (1 attachment)",
+  answerClaim(hospitalClaims, claimId, [itemisedAnchor.contentHash]),
+);
+await refused("the insurer cannot answer for the hospital", () =>
+  insurerClaims.provideInformation.staticCall(claimId, [], ZERO_HASH),
+);
+
+say("Formosa Mutual approves NT$72,000 of NT$86,000 (a partial approval), then pays.");
+await claimStep(
+  "approveClaim (partial)",
+  adjudicateClaim(insurerClaims, claimId, { kind: "approve", amount: 7_200_000n }),
+);
+await refused("approving more than claimed is refused", () =>
+  insurerClaims.approveClaim.staticCall(claimId, 9_000_000n),
+);
+await claimStep("markPaid", payClaim(insurerClaims, claimId, keccak256(toUtf8Bytes("FM-PAY-2026-000123 (demo)"))));
+await refused("a paid claim is final: withdrawing it is refused", () =>
+  hospitalClaims.withdrawClaim.staticCall(claimId),
+);
+
+say("The claim's timeline, rebuilt from the chain's events (FHIR ClaimResponse outcome in brackets):");
+const timeline = await claimTimeline(claimRegistry, claimId);
+for (const entry of timeline.entries) {
+  const amount =
+    entry.approvedAmount > 0n ? `  NT$${(Number(entry.approvedAmount) / 100).toLocaleString("en-US")}` : "";
+  const reason = entry.reasonName === "None" ? "" : `  (${entry.reasonName})`;
+  const added = entry.attachmentsAdded === undefined ? "" : `  +${entry.attachmentsAdded.length} attachment(s)`;
+  detail(
+    `${isoTime(entry.timestamp)}  ${entry.previousStatusName} → ${entry.statusName} [${entry.outcomeName}]${reason}${amount}${added}`,
+  );
+}
+
 say("Gas used by each step (receipt.gasUsed, including the 21,000 base; hardfork cancun):");
 console.log(`\n${gas.toMarkdown()}\n`);
-console.log("The demo finished: governance, identity, consent and record anchoring work end to end.");
+console.log("The demo finished: governance, identity, consent, record anchoring and claims work end to end.");
