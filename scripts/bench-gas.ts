@@ -28,6 +28,7 @@ import { network } from "hardhat";
 
 import {
   categoryMask,
+  claimDomain,
   ClaimReason,
   consentDomain,
   DelegateScope,
@@ -40,6 +41,7 @@ import {
   purposeMask,
   RecordCategory,
   RetractionReason,
+  signClaimAuthorization,
   signGrant,
   signRevoke,
   type GrantRequest,
@@ -517,6 +519,23 @@ await claimTable.record("submitClaim (3 attachments, by consent)", provider.subm
 });
 await claimTable.record("submitClaim (no attachments, by consent)", provider.submitClaim(claimOf(2, [])));
 await claimTable.record("submitClaim (3 attachments, by consent)", provider.submitClaim(claimOf(3, attachments)));
+const signedClaim = claimOf(4, attachments);
+const claimSignature = await signClaimAuthorization(
+  patientP,
+  claimDomain({
+    chainId: (await ethers.provider.getNetwork()).chainId,
+    verifyingContract: await claimRegistry.getAddress(),
+  }),
+  signedClaim,
+  1n,
+  await claimRegistry.claimNonces(pId),
+  (await now()) + 3600n,
+);
+await claimTable.record(
+  "submitClaimWithAuthorization (3 attachments, first nonce)",
+  provider.submitClaimWithAuthorization(signedClaim, claimSignature),
+  { target: 120_000n, note: "patient's EIP-712 signature instead of a grant; nonce 0 → 1" },
+);
 const claim1 = await claimIdOf(1);
 await step("startReview", insurer.startReview(claim1));
 await step(
