@@ -707,6 +707,186 @@ contract ConsentRegistryTest is MedchainTestBase {
     }
 
     // ------------------------------------------------------------------------------------------------------
+    // isAuthorizedForCategories
+    // ------------------------------------------------------------------------------------------------------
+
+    function test_isAuthorizedForCategories_needsEveryCategoryCovered() public {
+        uint32 granted =
+            Categories.bit(RecordCategory.LabResult) |
+                Categories.bit(RecordCategory.ImagingReport) |
+                Categories.bit(RecordCategory.ClaimDocument);
+        vm.prank(patient);
+        consentRegistry.grant(
+            _request(
+                patientId,
+                insurerId,
+                granted,
+                Purposes.bit(Purpose.InsuranceClaim),
+                uint64(START),
+                uint64(START + 30 days)
+            )
+        );
+        _checkCategories(insurerId, granted, Purpose.InsuranceClaim, true, "every granted category");
+        _checkCategories(
+            insurerId,
+            Categories.bit(RecordCategory.LabResult) | Categories.bit(RecordCategory.ClaimDocument),
+            Purpose.InsuranceClaim,
+            true,
+            "some granted categories"
+        );
+        _checkCategories(
+            insurerId,
+            Categories.bit(RecordCategory.ImagingReport),
+            Purpose.InsuranceClaim,
+            true,
+            "one granted category"
+        );
+        _checkCategories(
+            insurerId,
+            granted | Categories.bit(RecordCategory.DischargeSummary),
+            Purpose.InsuranceClaim,
+            false,
+            "one category missing"
+        );
+        _checkCategories(
+            insurerId,
+            Categories.bit(RecordCategory.DischargeSummary),
+            Purpose.InsuranceClaim,
+            false,
+            "only a missing category"
+        );
+        _checkCategories(insurerId, Categories.ALL, Purpose.InsuranceClaim, false, "every category");
+        _checkCategories(insurerId, granted, Purpose.Treatment, false, "another purpose");
+        _checkCategories(clinicId, granted, Purpose.InsuranceClaim, false, "another organisation");
+    }
+
+    function test_isAuthorizedForCategories_isFalseOutsideTheWindowAndOnceRevoked() public {
+        vm.prank(patient);
+        consentRegistry.grant(
+            _request(
+                patientId,
+                insurerId,
+                Categories.ALL,
+                Purposes.bit(Purpose.InsuranceClaim),
+                uint64(START + 1 days),
+                uint64(START + 2 days)
+            )
+        );
+        _checkCategories(insurerId, Categories.ALL, Purpose.InsuranceClaim, false, "before notBefore");
+        vm.warp(START + 1 days);
+        _checkCategories(insurerId, Categories.ALL, Purpose.InsuranceClaim, true, "at notBefore");
+        vm.warp(START + 2 days - 1);
+        _checkCategories(insurerId, Categories.ALL, Purpose.InsuranceClaim, true, "the last second");
+        vm.warp(START + 2 days);
+        _checkCategories(insurerId, Categories.ALL, Purpose.InsuranceClaim, false, "at expiresAt");
+
+        vm.startPrank(patient);
+        consentRegistry.grant(
+            _request(
+                patientId,
+                insurerId,
+                Categories.ALL,
+                Purposes.bit(Purpose.InsuranceClaim),
+                uint64(block.timestamp),
+                uint64(block.timestamp + 1 days)
+            )
+        );
+        consentRegistry.revoke(IConsentRegistry.RevokeRequest({patientId: patientId, grantee: insurerId}));
+        vm.stopPrank();
+        _checkCategories(insurerId, Categories.ALL, Purpose.InsuranceClaim, false, "revoked");
+        _checkCategories(
+            insurerId,
+            Categories.bit(RecordCategory.ClaimDocument),
+            Purpose.InsuranceClaim,
+            false,
+            "revoked, one category"
+        );
+    }
+
+    function test_isAuthorizedForCategories_isFalseForASuspendedMemberOrADeactivatedPatient() public {
+        vm.prank(patient);
+        consentRegistry.grant(
+            _request(
+                patientId,
+                insurerId,
+                Categories.ALL,
+                Purposes.bit(Purpose.InsuranceClaim),
+                uint64(START),
+                uint64(START + 30 days)
+            )
+        );
+        vm.prank(guardian);
+        memberRegistry.suspendMember(insurerId, 1);
+        _checkCategories(insurerId, Categories.ALL, Purpose.InsuranceClaim, false, "suspended insurer");
+        vm.prank(council);
+        memberRegistry.reinstateMember(insurerId);
+        _checkCategories(insurerId, Categories.ALL, Purpose.InsuranceClaim, true, "reinstated insurer");
+        vm.prank(registrar);
+        patientRegistry.deactivatePatient(patientId, DeactivationReason.Withdrawn);
+        _checkCategories(insurerId, Categories.ALL, Purpose.InsuranceClaim, false, "deactivated patient");
+    }
+
+    function test_isAuthorizedForCategories_breakGlassCoversEveryCategoryForTreatmentOnly() public {
+        vm.prank(clinician);
+        consentRegistry.openBreakGlass(patientId, EmergencyReason.Unconscious);
+        _checkCategories(hospitalId, Categories.ALL, Purpose.Treatment, true, "treatment under break-glass");
+        _checkCategories(hospitalId, Categories.ALL, Purpose.InsuranceClaim, false, "no claims under break-glass");
+    }
+
+    function test_isAuthorizedForCategories_revertsForAnInvalidMask() public {
+        vm.prank(patient);
+        consentRegistry.grant(_treatmentRequest(patientId, hospitalId));
+        uint32 firstUnknown = uint32(1) << (uint8(type(RecordCategory).max) + 1);
+        uint32[5] memory masks = [0, firstUnknown, uint32(1) << 31, Categories.ALL | firstUnknown, type(uint32).max];
+        for (uint256 i = 0; i < masks.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IConsentRegistry.ConsentRegistryInvalidCategories.selector, masks[i])
+            );
+            consentRegistry.isAuthorizedForCategories(patientId, hospitalId, masks[i], Purpose.Treatment);
+        }
+        _checkCategories(hospitalId, Categories.ALL, Purpose.Treatment, true, "every defined category is valid");
+    }
+
+    function testFuzz_isAuthorizedForCategories_isIsAuthorizedForEveryCategory(
+        uint32 granted,
+        uint16 purposes,
+        uint32 asked,
+        uint8 purpose,
+        uint64 at
+    ) public {
+        IConsentRegistry.GrantRequest memory request = _request(
+            patientId,
+            hospitalId,
+            uint32(bound(granted, 1, Categories.ALL)),
+            uint16(bound(purposes, 1, Purposes.ALL)),
+            uint64(START + 1 days),
+            uint64(START + 30 days)
+        );
+        vm.prank(patient);
+        consentRegistry.grant(request);
+        vm.warp(bound(at, START, START + 31 days));
+        // Half the time a subset of the grant, so that both answers come up.
+        uint32 mask = uint32(bound(asked, 1, Categories.ALL));
+        if (asked % 2 == 0 && mask & request.categories != 0) mask &= request.categories;
+        Purpose fuzzedPurpose = _purpose(purpose);
+
+        bool every = true;
+        for (uint8 c = 0; c <= uint8(type(RecordCategory).max); ++c) {
+            if (mask & (uint32(1) << c) == 0) continue;
+            every = every && consentRegistry.isAuthorized(patientId, hospitalId, RecordCategory(c), fuzzedPurpose);
+        }
+        bool inWindow = request.notBefore <= block.timestamp && block.timestamp < request.expiresAt;
+        bool expected =
+            inWindow && mask & request.categories == mask && request.purposes & Purposes.bit(fuzzedPurpose) != 0;
+        assertEq(every, expected, "isAuthorized for every category");
+        assertEq(
+            consentRegistry.isAuthorizedForCategories(patientId, hospitalId, mask, fuzzedPurpose),
+            expected,
+            "isAuthorizedForCategories"
+        );
+    }
+
+    // ------------------------------------------------------------------------------------------------------
     // EIP-712 and ERC-7201
     // ------------------------------------------------------------------------------------------------------
 
@@ -1281,6 +1461,21 @@ contract ConsentRegistryTest is MedchainTestBase {
             assertEq(uint256(stored.notBefore), notBefore, "valid notBefore stored");
             assertEq(uint256(stored.expiresAt), expiresAt, "valid expiresAt stored");
         }
+    }
+
+    /// @dev Whether the patient's records of every category in `categories` are open to `memberId` for `purpose`.
+    function _checkCategories(
+        uint32 memberId,
+        uint32 categories,
+        Purpose purpose,
+        bool expected,
+        string memory message
+    ) internal view {
+        assertEq(
+            consentRegistry.isAuthorizedForCategories(patientId, memberId, categories, purpose),
+            expected,
+            string.concat("isAuthorizedForCategories: ", message)
+        );
     }
 
     function _category(uint8 seed) internal pure returns (RecordCategory) {

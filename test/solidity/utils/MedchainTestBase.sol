@@ -3,22 +3,25 @@ pragma solidity 0.8.30;
 
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 
+import {ClaimRegistry} from "../../../contracts/claims/ClaimRegistry.sol";
 import {ConsentRegistry} from "../../../contracts/consent/ConsentRegistry.sol";
 import {ConsortiumAuthority} from "../../../contracts/governance/ConsortiumAuthority.sol";
 import {MemberRegistry} from "../../../contracts/governance/MemberRegistry.sol";
 import {PatientRegistry} from "../../../contracts/identity/PatientRegistry.sol";
+import {IConsentRegistry} from "../../../contracts/interfaces/IConsentRegistry.sol";
 import {IMemberRegistry} from "../../../contracts/interfaces/IMemberRegistry.sol";
 import {IPatientRegistry} from "../../../contracts/interfaces/IPatientRegistry.sol";
+import {IRecordRegistry} from "../../../contracts/interfaces/IRecordRegistry.sol";
 import {RecordRegistry} from "../../../contracts/records/RecordRegistry.sol";
 import {ConsortiumRoles} from "../../../contracts/types/ConsortiumRoles.sol";
 import {Duties, Duty, MemberKind} from "../../../contracts/types/MemberCodes.sol";
 import {Test} from "./Vm.sol";
 
 /// @notice The medchain system as the Ignition modules deploy it, built in Solidity: the consortium
-/// authority (admin: the test contract), MemberRegistry, PatientRegistry, ConsentRegistry and RecordRegistry
-/// behind ERC-1967 proxies, the role selectors wired as in `ignition/modules/Governance.ts` and
-/// `ignition/modules/Consent.ts` (`ignition/modules/Records.ts` wires none: upgrades stay with the admin),
-/// three member organisations and their operators.
+/// authority (admin: the test contract), MemberRegistry, PatientRegistry, ConsentRegistry, RecordRegistry and
+/// ClaimRegistry behind ERC-1967 proxies, the role selectors wired as in `ignition/modules/Governance.ts` and
+/// `ignition/modules/Consent.ts` (`ignition/modules/Records.ts` and `ignition/modules/Claims.ts` wire none:
+/// upgrades stay with the admin), three member organisations and their operators.
 abstract contract MedchainTestBase is Test {
     /// @notice The recovery delay Ignition deploys with (`DEFAULT_RECOVERY_DELAY_SECONDS`).
     uint64 internal constant RECOVERY_DELAY = 3 days;
@@ -34,6 +37,8 @@ abstract contract MedchainTestBase is Test {
     ConsentRegistry internal consentRegistry;
     RecordRegistry internal recordRegistryImplementation;
     RecordRegistry internal recordRegistry;
+    ClaimRegistry internal claimRegistryImplementation;
+    ClaimRegistry internal claimRegistry;
 
     /// @notice Holds MEMBERSHIP_ROLE (no execution delay).
     address internal council;
@@ -55,6 +60,12 @@ abstract contract MedchainTestBase is Test {
     address internal clinicDataSteward;
     /// @notice `DataSteward` of the insurer (an operator with the duty that may not anchor records).
     address internal insurerDataSteward;
+    /// @notice `ClaimsOfficer` of the hospital (submits the hospital's claims as their provider).
+    address internal hospitalClaimsOfficer;
+    /// @notice `ClaimsOfficer` of the clinic (submits the clinic's claims as their provider).
+    address internal clinicClaimsOfficer;
+    /// @notice `ClaimsOfficer` of the insurer (adjudicates and pays the claims sent to it; may not submit).
+    address internal insurerClaimsOfficer;
     /// @notice Neither an operator nor a patient.
     address internal stranger;
 
@@ -73,6 +84,9 @@ abstract contract MedchainTestBase is Test {
         dataSteward = makeAddr("dataSteward");
         clinicDataSteward = makeAddr("clinicDataSteward");
         insurerDataSteward = makeAddr("insurerDataSteward");
+        hospitalClaimsOfficer = makeAddr("hospitalClaimsOfficer");
+        clinicClaimsOfficer = makeAddr("clinicClaimsOfficer");
+        insurerClaimsOfficer = makeAddr("insurerClaimsOfficer");
         stranger = makeAddr("stranger");
 
         // Governance module: authority, MemberRegistry proxy.
@@ -128,6 +142,23 @@ abstract contract MedchainTestBase is Test {
         );
         vm.label(address(recordRegistry), "RecordRegistry");
 
+        // Claims module: ClaimRegistry proxy over the member, patient, consent and record registry proxies.
+        claimRegistryImplementation = new ClaimRegistry(
+            IMemberRegistry(address(memberRegistry)),
+            IPatientRegistry(address(patientRegistry)),
+            IConsentRegistry(address(consentRegistry)),
+            IRecordRegistry(address(recordRegistry))
+        );
+        claimRegistry = ClaimRegistry(
+            address(
+                new ERC1967Proxy(
+                    address(claimRegistryImplementation),
+                    abi.encodeCall(ClaimRegistry.initialize, (address(authority)))
+                )
+            )
+        );
+        vm.label(address(claimRegistry), "ClaimRegistry");
+
         // Governance module: labels, selector roles, role guardian, grants.
         authority.labelRole(ConsortiumRoles.MEMBERSHIP_ROLE, "MEMBERSHIP");
         authority.labelRole(ConsortiumRoles.GUARDIAN_ROLE, "GUARDIAN");
@@ -157,6 +188,8 @@ abstract contract MedchainTestBase is Test {
         memberRegistry.addOperator(insurerRegistrar, insurerId, Duties.bit(Duty.Registrar));
         memberRegistry.addOperator(clinicDataSteward, clinicId, Duties.bit(Duty.DataSteward));
         memberRegistry.addOperator(insurerDataSteward, insurerId, Duties.bit(Duty.DataSteward));
+        memberRegistry.addOperator(clinicClaimsOfficer, clinicId, Duties.bit(Duty.ClaimsOfficer));
+        memberRegistry.addOperator(insurerClaimsOfficer, insurerId, Duties.bit(Duty.ClaimsOfficer));
         vm.stopPrank();
 
         // The hospital's own administrator adds the rest of its staff.
@@ -164,6 +197,7 @@ abstract contract MedchainTestBase is Test {
         memberRegistry.addOperator(registrar, hospitalId, Duties.bit(Duty.Registrar));
         memberRegistry.addOperator(clinician, hospitalId, Duties.bit(Duty.Clinician));
         memberRegistry.addOperator(dataSteward, hospitalId, Duties.bit(Duty.DataSteward));
+        memberRegistry.addOperator(hospitalClaimsOfficer, hospitalId, Duties.bit(Duty.ClaimsOfficer));
         vm.stopPrank();
     }
 
