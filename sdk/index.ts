@@ -13,6 +13,7 @@ export * from "./batches.js";
 export * from "./claims.js";
 export * from "./codes.js";
 export * from "./consent.js";
+export * from "./deployment.js";
 export * from "./errors.js";
 export * from "./identity.js";
 export * from "./records.js";
