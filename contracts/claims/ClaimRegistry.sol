@@ -3,8 +3,6 @@ pragma solidity 0.8.30;
 
 import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
-import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
-import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IClaimRegistry} from "../interfaces/IClaimRegistry.sol";
@@ -17,15 +15,16 @@ import {Categories, Purpose, RecordCategory} from "../types/ConsentCodes.sol";
 import {Duty, MemberKind, MemberStatus} from "../types/MemberCodes.sol";
 import {DelegateScopes, PatientStatus} from "../types/PatientCodes.sol";
 import {RecordStatus} from "../types/RecordCodes.sol";
+import {ProxyEIP712} from "../utils/ProxyEIP712.sol";
 
 /// @title ClaimRegistry
 /// @notice Insurance claims from providers (hospitals, clinics) to insurers for patients who consented or
 /// signed, with anchored attachments and a lifecycle in which each step belongs to one party.
 /// @dev Deployed behind a UUPS proxy; upgrades are the admin role's. State lives in ERC-7201 namespaced
-/// storage. The EIP-712 domain is built from constants and `address(this)` (the proxy), like the
-/// ConsentRegistry's. Every status change, submission included, goes through {_transition}.
+/// storage. The EIP-712 domain is {ProxyEIP712}'s (name and version in code, the proxy as verifying
+/// contract), like the ConsentRegistry's. Every status change, submission included, goes through {_transition}.
 /// @custom:security-contact security@medchain.example
-contract ClaimRegistry is IClaimRegistry, IERC5267, AccessManagedUpgradeable, UUPSUpgradeable {
+contract ClaimRegistry is IClaimRegistry, ProxyEIP712, AccessManagedUpgradeable, UUPSUpgradeable {
     /// @custom:storage-location erc7201:medchain.storage.ClaimRegistry
     struct ClaimRegistryStorage {
         mapping(bytes32 claimId => Claim) claims;
@@ -47,14 +46,6 @@ contract ClaimRegistry is IClaimRegistry, IERC5267, AccessManagedUpgradeable, UU
     uint16 public constant MAX_CURRENCY = 999;
     /// @notice How far `invalidateClaimNonces` may move a patient's nonce at once (as in the ConsentRegistry).
     uint256 public constant MAX_NONCE_JUMP = 1_000_000;
-
-    bytes32 private constant DOMAIN_TYPEHASH = keccak256(
-        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-    );
-    string private constant DOMAIN_NAME = "medchain ClaimRegistry";
-    string private constant DOMAIN_VERSION = "1";
-    bytes32 private constant DOMAIN_NAME_HASH = keccak256(bytes(DOMAIN_NAME));
-    bytes32 private constant DOMAIN_VERSION_HASH = keccak256(bytes(DOMAIN_VERSION));
 
     // Which statuses each step may start from, as bitmasks with bit `uint8(status)` set.
     uint256 private constant FROM_NONE = 1 << uint8(ClaimStatus.None);
@@ -87,7 +78,7 @@ contract ClaimRegistry is IClaimRegistry, IERC5267, AccessManagedUpgradeable, UU
         IPatientRegistry patientRegistry_,
         IConsentRegistry consentRegistry_,
         IRecordRegistry recordRegistry_
-    ) {
+    ) ProxyEIP712("medchain ClaimRegistry", "1") {
         memberRegistry = memberRegistry_;
         patientRegistry = patientRegistry_;
         consentRegistry = consentRegistry_;
@@ -236,29 +227,7 @@ contract ClaimRegistry is IClaimRegistry, IERC5267, AccessManagedUpgradeable, UU
         uint256 nonce,
         uint64 deadline
     ) external view returns (bytes32) {
-        return
-            MessageHashUtils.toTypedDataHash(
-                _domainSeparator(),
-                _authorizationStructHash(submission, provider, signer, nonce, deadline)
-            );
-    }
-
-    /// @inheritdoc IERC5267
-    function eip712Domain()
-        external
-        view
-        returns (
-            bytes1 fields,
-            string memory name,
-            string memory version,
-            uint256 chainId,
-            address verifyingContract,
-            bytes32 salt,
-            uint256[] memory extensions
-        )
-    {
-        // 0x0f: name, version, chainId and verifyingContract are set; no salt, no extensions.
-        return (hex"0f", DOMAIN_NAME, DOMAIN_VERSION, block.chainid, address(this), bytes32(0), new uint256[](0));
+        return _hashTypedData(_authorizationStructHash(submission, provider, signer, nonce, deadline));
     }
 
     /// @dev Upgrades go through the consortium authority: `upgradeToAndCall` is an admin-role selector.
@@ -419,7 +388,7 @@ contract ClaimRegistry is IClaimRegistry, IERC5267, AccessManagedUpgradeable, UU
         ClaimRegistryStorage storage $ = _storage();
         uint256 current = $.nonces[patientId];
         if (authorization.nonce != current) revert ClaimRegistryInvalidNonce(patientId, current, authorization.nonce);
-        bytes32 digest = MessageHashUtils.toTypedDataHash(_domainSeparator(), structHash);
+        bytes32 digest = _hashTypedData(structHash);
         // EOA signatures through ECDSA.tryRecover (which refuses high-s malleable forms), contract wallets
         // through ERC-1271.
         if (!SignatureChecker.isValidSignatureNow(authorization.signer, digest, authorization.signature)) {
@@ -458,11 +427,6 @@ contract ClaimRegistry is IClaimRegistry, IERC5267, AccessManagedUpgradeable, UU
                     )
                 )
             );
-    }
-
-    function _domainSeparator() private view returns (bytes32) {
-        return
-            keccak256(abi.encode(DOMAIN_TYPEHASH, DOMAIN_NAME_HASH, DOMAIN_VERSION_HASH, block.chainid, address(this)));
     }
 
     function _claimId(uint32 provider, bytes32 claimHash) private pure returns (bytes32) {

@@ -3,8 +3,6 @@ pragma solidity 0.8.30;
 
 import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
-import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
-import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
@@ -13,15 +11,16 @@ import {IPatientRegistry} from "../interfaces/IPatientRegistry.sol";
 import {Categories, EmergencyReason, Purpose, Purposes, RecordCategory} from "../types/ConsentCodes.sol";
 import {Duties, Duty, MemberKind, MemberStatus} from "../types/MemberCodes.sol";
 import {DelegateScopes, PatientStatus} from "../types/PatientCodes.sol";
+import {ProxyEIP712} from "../utils/ProxyEIP712.sol";
 
 /// @title ConsentRegistry
 /// @notice Patients' consent to member organisations, signed directly or off chain (EIP-712, relayed), with
 /// audited emergency break-glass and an access log that records only authorised accesses.
 /// @dev Deployed behind a UUPS proxy; upgrades and `setBreakGlassDuration` are admin-role selectors,
 /// `setBreakGlassAllowed` is the guardian's. State lives in ERC-7201 namespaced storage. The EIP-712 domain
-/// is built from constants and `address(this)` (the proxy), so it needs no storage and survives upgrades.
+/// is {ProxyEIP712}'s: name and version in code, the proxy as verifying contract, no storage.
 /// @custom:security-contact security@medchain.example
-contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable, UUPSUpgradeable {
+contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradeable, UUPSUpgradeable {
     /// @dev How an access is authorised, if at all.
     enum Authorization {
         None,
@@ -65,14 +64,6 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
     /// @notice Longest emergency access governance may set: beyond it, consent must be sought.
     uint64 public constant MAX_BREAK_GLASS_DURATION = 72 hours;
 
-    bytes32 private constant DOMAIN_TYPEHASH = keccak256(
-        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-    );
-    string private constant DOMAIN_NAME = "medchain ConsentRegistry";
-    string private constant DOMAIN_VERSION = "1";
-    bytes32 private constant DOMAIN_NAME_HASH = keccak256(bytes(DOMAIN_NAME));
-    bytes32 private constant DOMAIN_VERSION_HASH = keccak256(bytes(DOMAIN_VERSION));
-
     // keccak256(abi.encode(uint256(keccak256("medchain.storage.ConsentRegistry")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant STORAGE_LOCATION = 0x80e1fcfec8e344e24e12631955810b9b03d53389bc92288e366e92e5a6cab500;
 
@@ -84,7 +75,10 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
     IPatientRegistry public immutable patientRegistry;
 
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor(IMemberRegistry memberRegistry_, IPatientRegistry patientRegistry_) {
+    constructor(
+        IMemberRegistry memberRegistry_,
+        IPatientRegistry patientRegistry_
+    ) ProxyEIP712("medchain ConsentRegistry", "1") {
         memberRegistry = memberRegistry_;
         patientRegistry = patientRegistry_;
         _disableInitializers();
@@ -294,7 +288,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
         uint256 nonce,
         uint64 deadline
     ) external view returns (bytes32) {
-        return MessageHashUtils.toTypedDataHash(_domainSeparator(), _grantStructHash(request, signer, nonce, deadline));
+        return _hashTypedData(_grantStructHash(request, signer, nonce, deadline));
     }
 
     /// @inheritdoc IConsentRegistry
@@ -304,26 +298,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
         uint256 nonce,
         uint64 deadline
     ) external view returns (bytes32) {
-        return
-            MessageHashUtils.toTypedDataHash(_domainSeparator(), _revokeStructHash(request, signer, nonce, deadline));
-    }
-
-    /// @inheritdoc IERC5267
-    function eip712Domain()
-        external
-        view
-        returns (
-            bytes1 fields,
-            string memory name,
-            string memory version,
-            uint256 chainId,
-            address verifyingContract,
-            bytes32 salt,
-            uint256[] memory extensions
-        )
-    {
-        // 0x0f: name, version, chainId and verifyingContract are set; no salt, no extensions.
-        return (hex"0f", DOMAIN_NAME, DOMAIN_VERSION, block.chainid, address(this), bytes32(0), new uint256[](0));
+        return _hashTypedData(_revokeStructHash(request, signer, nonce, deadline));
     }
 
     /// @dev Upgrades go through the consortium authority: `upgradeToAndCall` is an admin-role selector.
@@ -401,7 +376,7 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
         ConsentRegistryStorage storage $ = _storage();
         uint256 current = $.nonces[patientId];
         if (nonce != current) revert ConsentRegistryInvalidNonce(patientId, current, nonce);
-        bytes32 digest = MessageHashUtils.toTypedDataHash(_domainSeparator(), structHash);
+        bytes32 digest = _hashTypedData(structHash);
         // EOA signatures through ECDSA.tryRecover (which refuses high-s malleable forms), contract
         // wallets through ERC-1271.
         if (!SignatureChecker.isValidSignatureNow(signer, digest, signature)) {
@@ -514,11 +489,6 @@ contract ConsentRegistry is IConsentRegistry, IERC5267, AccessManagedUpgradeable
         uint64 deadline
     ) private pure returns (bytes32) {
         return keccak256(abi.encode(REVOKE_TYPEHASH, request.patientId, request.grantee, signer, nonce, deadline));
-    }
-
-    function _domainSeparator() private view returns (bytes32) {
-        return
-            keccak256(abi.encode(DOMAIN_TYPEHASH, DOMAIN_NAME_HASH, DOMAIN_VERSION_HASH, block.chainid, address(this)));
     }
 
     function _storage() private pure returns (ConsentRegistryStorage storage $) {
