@@ -12,7 +12,7 @@ import {IPatientRegistry} from "../interfaces/IPatientRegistry.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
 import {ClaimOutcome, ClaimReason, ClaimStatus} from "../types/ClaimCodes.sol";
 import {Categories, Purpose, RecordCategory} from "../types/ConsentCodes.sol";
-import {Duty, MemberKind, MemberStatus} from "../types/MemberCodes.sol";
+import {Duty, MemberKind, MemberKinds, MemberStatus} from "../types/MemberCodes.sol";
 import {DelegateScopes, PatientStatus} from "../types/PatientCodes.sol";
 import {RecordStatus} from "../types/RecordCodes.sol";
 import {ProxyEIP712} from "../utils/ProxyEIP712.sol";
@@ -262,7 +262,7 @@ contract ClaimRegistry is IClaimRegistry, ProxyEIP712, AccessManagedUpgradeable,
     ) private view returns (uint32 provider, uint32 categories) {
         MemberKind kind;
         (provider, kind) = memberRegistry.requireDuty(msg.sender, Duty.ClaimsOfficer);
-        if (kind != MemberKind.Hospital && kind != MemberKind.Clinic) {
+        if (!MemberKinds.isCareProvider(kind)) {
             revert ClaimRegistryProviderNotCareProvider(provider, kind);
         }
         if (submission.claimHash == bytes32(0)) revert ClaimRegistryZeroClaimHash();

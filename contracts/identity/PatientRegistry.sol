@@ -6,7 +6,7 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
 
 import {IMemberRegistry} from "../interfaces/IMemberRegistry.sol";
 import {IPatientRegistry} from "../interfaces/IPatientRegistry.sol";
-import {Duties, Duty, MemberKind, MemberStatus} from "../types/MemberCodes.sol";
+import {Duties, Duty, MemberKind, MemberKinds, MemberStatus} from "../types/MemberCodes.sol";
 import {AccountChangeKind, DeactivationReason, DelegateScopes, PatientStatus} from "../types/PatientCodes.sol";
 
 /// @title PatientRegistry
@@ -284,7 +284,7 @@ contract PatientRegistry is IPatientRegistry, AccessManagedUpgradeable, UUPSUpgr
     function _requireRegistrar() private view returns (uint32 memberId) {
         MemberKind kind;
         (memberId, kind) = memberRegistry.requireDuty(msg.sender, Duty.Registrar);
-        if (kind != MemberKind.Hospital && kind != MemberKind.Clinic) {
+        if (!MemberKinds.isCareProvider(kind)) {
             revert PatientRegistryRegistrarNotCareProvider(memberId, kind);
         }
     }

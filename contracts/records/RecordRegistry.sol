@@ -9,7 +9,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IMemberRegistry} from "../interfaces/IMemberRegistry.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
 import {RecordCategory} from "../types/ConsentCodes.sol";
-import {Duty, MemberKind} from "../types/MemberCodes.sol";
+import {Duty, MemberKind, MemberKinds} from "../types/MemberCodes.sol";
 import {RecordStatus, RetractionReason} from "../types/RecordCodes.sol";
 
 /// @title RecordRegistry
@@ -218,7 +218,7 @@ contract RecordRegistry is IRecordRegistry, AccessManagedUpgradeable, UUPSUpgrad
     function _requireCustodian() private view returns (uint32 memberId) {
         MemberKind kind;
         (memberId, kind) = memberRegistry.requireDuty(msg.sender, Duty.DataSteward);
-        if (kind != MemberKind.Hospital && kind != MemberKind.Clinic) {
+        if (!MemberKinds.isCareProvider(kind)) {
             revert RecordRegistryCustodianNotCareProvider(memberId, kind);
         }
     }

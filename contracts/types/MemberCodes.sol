@@ -12,6 +12,15 @@ enum MemberKind {
     Regulator
 }
 
+/// @notice Helpers for {MemberKind}.
+library MemberKinds {
+    /// @notice Whether `kind` provides care (a hospital or a clinic): the kinds that register patients, keep
+    /// records and submit claims.
+    function isCareProvider(MemberKind kind) internal pure returns (bool) {
+        return kind == MemberKind.Hospital || kind == MemberKind.Clinic;
+    }
+}
+
 /// @notice Lifecycle of a member organisation. `None` marks an id that was never assigned.
 /// @dev Only `Active` members' operators hold any power; `Removed` is final.
 enum MemberStatus {
