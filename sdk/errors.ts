@@ -256,6 +256,8 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   InsufficientBalance: (a) => `the balance ${a[0]} is below the ${a[1]} needed`,
   MerkleProofInvalidMultiproof: () => "the multiproof's hashes and flags do not fit together",
   SafeCastOverflowedUintDowncast: (a) => `${a[1]} does not fit in ${a[0]} bits`,
+  StringTooLong: (a) => `"${a[0]}" is longer than 31 bytes, too long for an EIP-712 domain name kept in code`,
+  InvalidShortString: () => "an EIP-712 domain name or version is malformed",
   UUPSUnauthorizedCallContext: () => "upgrades must be called through the proxy, not on the implementation",
   UUPSUnsupportedProxiableUUID: (a) => `the new implementation answers proxiable UUID ${a[0]}, not ERC-1967's`,
 };

@@ -95,6 +95,7 @@ describe("SDK error decoding", function () {
     const zeroOf = (type: string): unknown => {
       if (type === "address") return ZeroAddress;
       if (type === "bool") return false;
+      if (type === "string") return "";
       if (type.startsWith("bytes")) return `0x${"00".repeat(Number(type.slice(5)) || 0)}`;
       return 0n;
     };
