@@ -16,8 +16,10 @@ import {
 import type { ClaimRegistry } from "../typechain-types/index.js";
 import { ClaimOutcome, ClaimReason, ClaimStatus, codeName } from "./codes.js";
 import type { SignOptions } from "./consent.js";
-import { decodeMedchainError, MedchainError, MedchainInputError, type MedchainContractError } from "./errors.js";
+import { MedchainError, MedchainInputError, type MedchainContractError } from "./errors.js";
+import { BlockTimes, collectEvents, type EventQueryOptions } from "./events.js";
 import { canonicalFhirJson, fhirContentHash, type FhirResource } from "./records.js";
+import { requireEventInReceipt, sendAndWait } from "./transactions.js";
 
 /**
  * Insurance claims (`ClaimRegistry`): a hospital's or clinic's claims officer submits a claim for a patient
@@ -583,18 +585,20 @@ export type ClaimDecision =
   | { kind: "approve"; amount: bigint }
   | { kind: "deny"; reason: ClaimReason };
 
-/** Sends a transaction, waits for it, and turns a medchain custom error into a {@link MedchainContractError}. */
-async function send(transaction: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-  let receipt: ContractTransactionReceipt | null;
-  try {
-    const response = await transaction();
-    receipt = await response.wait();
-  } catch (error) {
-    throw decodeMedchainError(error) ?? error;
-  }
-  if (receipt === null) throw new MedchainError("the transaction was not mined");
-  return receipt;
-}
+/**
+ * A step on an existing claim, for {@link claimStepCall}: an insurer's {@link ClaimDecision}, the insurer's
+ * payment record, or the provider's answer to an information request or withdrawal.
+ *
+ * @example
+ * ```ts
+ * const step: ClaimStep = { kind: "pay", paymentReferenceHash };
+ * ```
+ */
+export type ClaimStep =
+  | ClaimDecision
+  | { kind: "pay"; paymentReferenceHash: string }
+  | { kind: "answer"; attachments: readonly string[]; responseHash?: string }
+  | { kind: "withdraw" };
 
 function checkClaimId(claimId: string): string {
   return hash32(claimId, "claimId", "claim id");
@@ -631,22 +635,111 @@ export async function submitClaim(
   submission: ClaimSubmission,
   options: SubmitClaimOptions = {},
 ): Promise<SubmittedClaim> {
+  const receipt = await sendAndWait(claimSubmissionCall(registry, submission, options));
+  return { claimId: await claimIdFromReceipt(registry, receipt), receipt };
+}
+
+/**
+ * Checks a submission ({@link checkClaimSubmission}) and returns the call that sends it — with the patient's
+ * signed authorisation if `options` has one (`submitClaimWithAuthorization`), else `submitClaim` — without
+ * sending it. The SDK's client and {@link submitClaim} both send through it.
+ *
+ * @example
+ * ```ts
+ * const transaction = await sendMedchainTransaction(claimSubmissionCall(registry, submission), (receipt) => ({}));
+ * ```
+ */
+export function claimSubmissionCall(
+  registry: ClaimRegistry,
+  submission: ClaimSubmission,
+  options: SubmitClaimOptions = {},
+): () => Promise<ContractTransactionResponse> {
   checkClaimSubmission(submission);
   const { authorization } = options;
-  const receipt = await send(() =>
+  return () =>
     authorization === undefined
       ? registry.submitClaim(submission)
-      : registry.submitClaimWithAuthorization(submission, authorization),
-  );
-  const address = (await registry.getAddress()).toLowerCase();
-  for (const log of receipt.logs) {
-    if (log.address.toLowerCase() !== address) continue;
-    const parsed = registry.interface.parseLog(log);
-    if (parsed?.name === "ClaimSubmitted") return { claimId: String(parsed.args[0]), receipt };
+      : registry.submitClaimWithAuthorization(submission, authorization);
+}
+
+/**
+ * The id of the claim a mined submission created (its `ClaimSubmitted` event).
+ *
+ * @example
+ * ```ts
+ * const claimId = await claimIdFromReceipt(claimRegistry, receipt);
+ * ```
+ */
+export async function claimIdFromReceipt(
+  registry: ClaimRegistry,
+  receipt: ContractTransactionReceipt,
+): Promise<string> {
+  const event = await requireEventInReceipt(registry, receipt, "ClaimSubmitted");
+  return String(event.args[0]);
+}
+
+/**
+ * Checks a step on claim `claimId` (the id, reasons, amounts, hashes and attachments, as the contract will)
+ * and returns the call that takes it, without sending it; throws {@link MedchainInputError} on bad input.
+ * {@link adjudicateClaim}, {@link payClaim}, {@link answerClaim}, {@link withdrawClaim} and the SDK's client
+ * send through it.
+ *
+ * @example
+ * ```ts
+ * const receipt = await sendAndWait(claimStepCall(registry, claimId, { kind: "startReview" }));
+ * ```
+ */
+export function claimStepCall(
+  registry: ClaimRegistry,
+  claimId: string,
+  step: ClaimStep,
+): () => Promise<ContractTransactionResponse> {
+  const id = checkClaimId(claimId);
+  switch (step.kind) {
+    case "startReview":
+      return () => registry.startReview(id);
+    case "requestInformation": {
+      const reason = checkReason(step.reason);
+      const requestHash =
+        step.requestHash === undefined
+          ? ZeroHash
+          : hash32(step.requestHash, "requestHash", "the request hash", { allowZero: true });
+      return () => registry.requestInformation(id, reason, requestHash);
+    }
+    case "approve": {
+      const amount = step.amount;
+      if (typeof amount !== "bigint" || amount <= 0n || amount > MAX_CLAIM_AMOUNT) {
+        throw new MedchainInputError(
+          `an approval must be 1 to the claimed amount (at most ${MAX_CLAIM_AMOUNT}); ${String(amount)} is outside ` +
+            "(deny the claim instead of approving 0)",
+          { field: "amount" },
+        );
+      }
+      return () => registry.approveClaim(id, amount);
+    }
+    case "deny": {
+      const reason = checkReason(step.reason);
+      return () => registry.denyClaim(id, reason);
+    }
+    case "pay": {
+      const reference = hash32(step.paymentReferenceHash, "paymentReferenceHash", "the payment reference hash");
+      return () => registry.markPaid(id, reference);
+    }
+    case "answer": {
+      const checked = checkAttachments(step.attachments, "attachments");
+      const response =
+        step.responseHash === undefined
+          ? ZeroHash
+          : hash32(step.responseHash, "responseHash", "the response hash", { allowZero: true });
+      return () => registry.provideInformation(id, checked, response);
+    }
+    case "withdraw":
+      return () => registry.withdrawClaim(id);
+    default: {
+      const unknown: never = step;
+      throw new MedchainInputError(`unknown claim step ${JSON.stringify(unknown)}`, { field: "step" });
+    }
   }
-  throw new MedchainError("the submission was mined but emitted no ClaimSubmitted event", {
-    details: `transaction ${receipt.hash}`,
-  });
 }
 
 /**
@@ -668,38 +761,7 @@ export async function adjudicateClaim(
   claimId: string,
   decision: ClaimDecision,
 ): Promise<ContractTransactionReceipt> {
-  const id = checkClaimId(claimId);
-  switch (decision.kind) {
-    case "startReview":
-      return send(() => registry.startReview(id));
-    case "requestInformation": {
-      const reason = checkReason(decision.reason);
-      const requestHash =
-        decision.requestHash === undefined
-          ? ZeroHash
-          : hash32(decision.requestHash, "requestHash", "the request hash", { allowZero: true });
-      return send(() => registry.requestInformation(id, reason, requestHash));
-    }
-    case "approve": {
-      const amount = decision.amount;
-      if (typeof amount !== "bigint" || amount <= 0n || amount > MAX_CLAIM_AMOUNT) {
-        throw new MedchainInputError(
-          `an approval must be 1 to the claimed amount (at most ${MAX_CLAIM_AMOUNT}); ${String(amount)} is outside ` +
-            "(deny the claim instead of approving 0)",
-          { field: "amount" },
-        );
-      }
-      return send(() => registry.approveClaim(id, amount));
-    }
-    case "deny": {
-      const reason = checkReason(decision.reason);
-      return send(() => registry.denyClaim(id, reason));
-    }
-    default: {
-      const unknown: never = decision;
-      throw new MedchainInputError(`unknown claim decision ${JSON.stringify(unknown)}`, { field: "decision" });
-    }
-  }
+  return sendAndWait(claimStepCall(registry, claimId, decision));
 }
 
 /**
@@ -717,9 +779,7 @@ export async function payClaim(
   claimId: string,
   paymentReferenceHash: string,
 ): Promise<ContractTransactionReceipt> {
-  const id = checkClaimId(claimId);
-  const reference = hash32(paymentReferenceHash, "paymentReferenceHash", "the payment reference hash");
-  return send(() => registry.markPaid(id, reference));
+  return sendAndWait(claimStepCall(registry, claimId, { kind: "pay", paymentReferenceHash }));
 }
 
 /**
@@ -739,13 +799,13 @@ export async function answerClaim(
   attachments: readonly string[],
   responseHash?: string,
 ): Promise<ContractTransactionReceipt> {
-  const id = checkClaimId(claimId);
-  const checked = checkAttachments(attachments, "attachments");
-  const response =
-    responseHash === undefined
-      ? ZeroHash
-      : hash32(responseHash, "responseHash", "the response hash", { allowZero: true });
-  return send(() => registry.provideInformation(id, checked, response));
+  return sendAndWait(
+    claimStepCall(registry, claimId, {
+      kind: "answer",
+      attachments,
+      ...(responseHash === undefined ? {} : { responseHash }),
+    }),
+  );
 }
 
 /**
@@ -758,8 +818,7 @@ export async function answerClaim(
  * ```
  */
 export async function withdrawClaim(registry: ClaimRegistry, claimId: string): Promise<ContractTransactionReceipt> {
-  const id = checkClaimId(claimId);
-  return send(() => registry.withdrawClaim(id));
+  return sendAndWait(claimStepCall(registry, claimId, { kind: "withdraw" }));
 }
 
 /**
@@ -931,12 +990,7 @@ export interface ClaimTimeline {
  * const options: ClaimTimelineOptions = { fromBlock: deploymentBlock };
  * ```
  */
-export interface ClaimTimelineOptions {
-  /** First block to read (the ClaimRegistry's deployment block is enough); block 0 unless given. */
-  fromBlock?: number | string;
-  /** Last block to read; "latest" unless given. */
-  toBlock?: number | string;
-}
+export type ClaimTimelineOptions = EventQueryOptions;
 
 /**
  * Reads claim `claimId`'s history from the ClaimRegistry's events (`ClaimSubmitted`, `ClaimStatusChanged`,
@@ -955,23 +1009,27 @@ export async function claimTimeline(
   options: ClaimTimelineOptions = {},
 ): Promise<ClaimTimeline> {
   const id = checkClaimId(claimId);
-  const fromBlock = options.fromBlock ?? 0;
-  const toBlock = options.toBlock ?? "latest";
+  const provider = registry.runner?.provider;
+  if (provider === null || provider === undefined) {
+    throw new MedchainInputError("reading a claim's timeline needs a registry connected to a provider", {
+      field: "registry",
+    });
+  }
   const [submitted, changes, added] = await Promise.all([
-    registry.queryFilter(registry.filters.ClaimSubmitted(id), fromBlock, toBlock),
-    registry.queryFilter(registry.filters.ClaimStatusChanged(id), fromBlock, toBlock),
-    registry.queryFilter(registry.filters.ClaimAttachmentsAdded(id), fromBlock, toBlock),
+    collectEvents(provider, (from, to) => registry.queryFilter(registry.filters.ClaimSubmitted(id), from, to), options),
+    collectEvents(
+      provider,
+      (from, to) => registry.queryFilter(registry.filters.ClaimStatusChanged(id), from, to),
+      options,
+    ),
+    collectEvents(
+      provider,
+      (from, to) => registry.queryFilter(registry.filters.ClaimAttachmentsAdded(id), from, to),
+      options,
+    ),
   ]);
-
-  const blockTimes = new Map<number, Promise<bigint>>();
-  const timestampOf = (log: { blockNumber: number; getBlock(): Promise<{ timestamp: number }> }): Promise<bigint> => {
-    let time = blockTimes.get(log.blockNumber);
-    if (time === undefined) {
-      time = log.getBlock().then((block) => BigInt(block.timestamp));
-      blockTimes.set(log.blockNumber, time);
-    }
-    return time;
-  };
+  const blockTimes = new BlockTimes(provider);
+  const timestampOf = (log: { blockNumber: number }): Promise<bigint> => blockTimes.of(log.blockNumber);
 
   let submission: ClaimSubmissionSummary | undefined;
   const first = submitted[0];
@@ -996,10 +1054,8 @@ export async function claimTimeline(
     };
   }
 
-  const order = (x: { blockNumber: number; index: number }, y: { blockNumber: number; index: number }) =>
-    x.blockNumber - y.blockNumber || x.index - y.index;
   const entries: ClaimTimelineEntry[] = await Promise.all(
-    [...changes].sort(order).map(async (log): Promise<ClaimTimelineEntry> => {
+    changes.map(async (log): Promise<ClaimTimelineEntry> => {
       const a = log.args;
       const status = Number(a.status) as ClaimStatus;
       const previousStatus = Number(a.previousStatus) as ClaimStatus;
@@ -1038,7 +1094,7 @@ export async function claimTimeline(
     if (entry !== undefined) entry.attachmentsAdded = [...submission.attachments];
     attachments.push(...submission.attachments);
   }
-  for (const log of [...added].sort(order)) {
+  for (const log of added) {
     const hashes = [...log.args.attachments];
     const entry = entryOf(log.transactionHash);
     if (entry !== undefined) entry.attachmentsAdded = [...(entry.attachmentsAdded ?? []), ...hashes];

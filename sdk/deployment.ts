@@ -28,10 +28,17 @@ export interface MedchainDeployment {
   consentRegistry: string;
   recordRegistry: string;
   claimRegistry: string;
+  /**
+   * The block of the deployment's first transaction, where event queries start unless told otherwise
+   * (`loadDeployment` reads it from Ignition's journal); block 0 when unknown.
+   */
+  startBlock?: number;
 }
 
 /** The Ignition future id of each contract in `ignition/modules/Medchain.ts`'s deployment. */
-export const IGNITION_CONTRACT_IDS: Readonly<Record<Exclude<keyof MedchainDeployment, "chainId">, string>> = {
+export const IGNITION_CONTRACT_IDS: Readonly<
+  Record<Exclude<keyof MedchainDeployment, "chainId" | "startBlock">, string>
+> = {
   authority: "Governance#ConsortiumAuthority",
   memberRegistry: "Governance#MemberRegistry",
   patientRegistry: "Identity#PatientRegistry",

@@ -11,9 +11,12 @@
  */
 export * from "./batches.js";
 export * from "./claims.js";
+export * from "./client.js";
 export * from "./codes.js";
 export * from "./consent.js";
 export * from "./deployment.js";
 export * from "./errors.js";
+export * from "./events.js";
 export * from "./identity.js";
 export * from "./records.js";
+export * from "./transactions.js";

@@ -13,7 +13,8 @@ import { deploymentFromIgnitionAddresses, MedchainDeploymentError, type Medchain
 
 /**
  * Reads an Ignition deployment folder (`ignition/deployments/chain-<id>`): the chain id from the folder's
- * name unless given, the addresses from its `deployed_addresses.json`. A missing or unreadable file, malformed
+ * name unless given, the addresses from its `deployed_addresses.json`, and the first block of the
+ * deployment from its `journal.jsonl` (where event queries start). A missing or unreadable file, malformed
  * JSON or a missing contract throws {@link MedchainDeploymentError} with a message that says what to do.
  *
  * @example
@@ -44,5 +45,34 @@ export async function loadDeployment(directory: string, chainId?: bigint): Promi
   } catch (error) {
     throw new MedchainDeploymentError(`${file} is not valid JSON`, { cause: error });
   }
-  return deploymentFromIgnitionAddresses(parsed, id);
+  const deployment = deploymentFromIgnitionAddresses(parsed, id);
+  const startBlock = await firstDeploymentBlock(join(directory, "journal.jsonl"));
+  return startBlock === undefined ? deployment : { ...deployment, startBlock };
+}
+
+/**
+ * The block of the first confirmed transaction in an Ignition journal, where the deployment's events begin;
+ * undefined when there is no journal (addresses copied without it) or it records no confirmed transaction.
+ */
+async function firstDeploymentBlock(journalFile: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(journalFile, "utf8");
+  } catch {
+    return undefined;
+  }
+  let first: number | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.includes('"TRANSACTION_CONFIRM"')) continue;
+    try {
+      const entry = JSON.parse(line) as { receipt?: { blockNumber?: unknown } };
+      const block = entry.receipt?.blockNumber;
+      if (typeof block === "number" && Number.isSafeInteger(block) && (first === undefined || block < first)) {
+        first = block;
+      }
+    } catch {
+      // A torn last line (an interrupted deployment) carries no confirmation.
+    }
+  }
+  return first;
 }
