@@ -18,5 +18,6 @@ export * from "./deployment.js";
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./identity.js";
+export * from "./provider.js";
 export * from "./records.js";
 export * from "./transactions.js";
