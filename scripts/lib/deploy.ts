@@ -3,7 +3,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import { DEFAULT_BREAK_GLASS_DURATION_SECONDS } from "../../ignition/modules/Consent.js";
 import { DEFAULT_RECOVERY_DELAY_SECONDS } from "../../ignition/modules/Identity.js";
-import MedchainModule from "../../ignition/modules/Medchain.js";
+import MedchainModule, { buildMedchainModule, type InitialMember } from "../../ignition/modules/Medchain.js";
 import {
   ClaimRegistry__factory,
   ConsentRegistry__factory,
@@ -18,6 +18,7 @@ import {
   type PatientRegistry,
   type RecordRegistry,
 } from "../../typechain-types/index.js";
+import type { MedchainDeployParameters } from "./deploy-parameters.js";
 
 export type Connection = NetworkConnection<"generic">;
 
@@ -27,6 +28,8 @@ export interface DeployOptions {
   membershipExecutionDelay?: number;
   recoveryDelay?: number;
   breakGlassDuration?: number;
+  /** Members the deployment admits with their first operators (`buildMedchainModule`); none by default. */
+  initialMembers?: readonly InitialMember[];
 }
 
 /** The system as the Ignition module deploys it, with the accounts holding the consortium roles. */
@@ -55,7 +58,9 @@ export async function deployMedchain(connection: Connection, options: DeployOpti
   if (deployer === undefined || admin === undefined || council === undefined || guardian === undefined) {
     throw new Error("the test network needs at least four accounts");
   }
-  const deployed = await connection.ignition.deploy(MedchainModule, {
+  const medchainModule =
+    options.initialMembers === undefined ? MedchainModule : buildMedchainModule(options.initialMembers);
+  const deployed = await connection.ignition.deploy(medchainModule, {
     parameters: {
       Medchain: { admin: admin.address, adminExecutionDelay: options.adminExecutionDelay ?? 0 },
       Governance: {
@@ -79,5 +84,82 @@ export async function deployMedchain(connection: Connection, options: DeployOpti
     council,
     guardian,
     signers: signers.slice(4),
+  };
+}
+
+/** An initial member as the chain holds it after the deployment, with its operators. */
+export interface AdmittedMember {
+  key: string;
+  memberId: bigint;
+  kind: bigint;
+  status: bigint;
+  metadataHash: string;
+  operators: { account: string; memberId: bigint; duties: bigint }[];
+}
+
+/**
+ * Reads `initialMembers` back from the chain: each member's id from the `MemberAdded` event carrying its
+ * metadata hash (the parameter loader refuses two members with one hash), its entry, and its operators'
+ * entries. Throws when a member was not admitted.
+ */
+export async function readAdmittedMembers(
+  memberRegistry: MemberRegistry,
+  initialMembers: readonly InitialMember[],
+): Promise<AdmittedMember[]> {
+  const added = await memberRegistry.queryFilter(memberRegistry.filters.MemberAdded());
+  return Promise.all(
+    initialMembers.map(async (member) => {
+      const event = added.find((log) => log.args.metadataHash.toLowerCase() === member.metadataHash.toLowerCase());
+      if (event === undefined) throw new Error(`initial member ${member.key} is not in the MemberRegistry`);
+      const memberId = event.args.memberId;
+      const entry = await memberRegistry.getMember(memberId);
+      const operators = await Promise.all(
+        member.operators.map(async ({ account }) => {
+          const operator = await memberRegistry.getOperator(account);
+          return { account, memberId: operator.memberId, duties: operator.duties };
+        }),
+      );
+      return {
+        key: member.key,
+        memberId,
+        kind: entry.kind,
+        status: entry.status,
+        metadataHash: entry.metadataHash,
+        operators,
+      };
+    }),
+  );
+}
+
+/** The registries of a deployment made from a parameter file, connected to the deploying account. */
+export type DeployedRegistries = Pick<
+  Deployment,
+  "authority" | "memberRegistry" | "patientRegistry" | "consentRegistry" | "recordRegistry" | "claimRegistry"
+>;
+
+/**
+ * Deploys the whole system and `parameters.initialMembers` with the checked parameters of a parameter file
+ * (`readDeployParameters`), as `./medchain deploy` does. Ignition's deployment id is its default,
+ * `chain-<id>`; on a network other than the in-process one it journals to `ignition/deployments/chain-<id>`,
+ * so a run that stopped half-way resumes.
+ */
+export async function deployWithParameters(
+  connection: Connection,
+  parameters: MedchainDeployParameters,
+  options: { displayUi?: boolean } = {},
+): Promise<DeployedRegistries> {
+  const [deployer] = await connection.ethers.getSigners();
+  if (deployer === undefined) throw new Error(`network ${connection.networkName} has no account to deploy from`);
+  const deployed = await connection.ignition.deploy(buildMedchainModule(parameters.initialMembers), {
+    parameters: parameters.ignitionParameters,
+    displayUi: options.displayUi ?? false,
+  });
+  return {
+    authority: ConsortiumAuthority__factory.connect(await deployed.authority.getAddress(), deployer),
+    memberRegistry: MemberRegistry__factory.connect(await deployed.memberRegistry.getAddress(), deployer),
+    patientRegistry: PatientRegistry__factory.connect(await deployed.patientRegistry.getAddress(), deployer),
+    consentRegistry: ConsentRegistry__factory.connect(await deployed.consentRegistry.getAddress(), deployer),
+    recordRegistry: RecordRegistry__factory.connect(await deployed.recordRegistry.getAddress(), deployer),
+    claimRegistry: ClaimRegistry__factory.connect(await deployed.claimRegistry.getAddress(), deployer),
   };
 }
