@@ -5,7 +5,8 @@
  * `hardhat run` takes no script arguments). Prints the deployment folder the SDK loads
  * (`loadDeployment` in `sdk/node.ts`) and the members and operators created.
  *
- * Like `hardhat ignition deploy`, it asks before deploying to a chain other than 31337 unless
+ * Like `hardhat ignition deploy`, it asks before deploying to a chain other than 31337 (or the rehearsal
+ * node's 20260) unless
  * HARDHAT_IGNITION_CONFIRM_DEPLOYMENT is set, and it starts afresh on a restarted `hardhat node`.
  */
 import { existsSync } from "node:fs";
@@ -20,8 +21,12 @@ import { loadDeployment } from "../sdk/node.js";
 import { deployWithParameters, readAdmittedMembers } from "./lib/deploy.js";
 import { assertDeployerHoldsNothing, readDeployParameters } from "./lib/deploy-parameters.js";
 
-/** The chain id of Hardhat's own networks (in-process and `hardhat node`). */
-const HARDHAT_CHAIN_ID = 31337;
+/**
+ * Chain ids of throwaway Hardhat nodes: Hardhat's own (31337) and the rehearsal network's (`./medchain node`,
+ * hardhat.config.ts `rehearsal`). No real consortium uses them: deploying there needs no confirmation, and a
+ * journal from an earlier run of a restarted node is discarded.
+ */
+const LOCAL_CHAIN_IDS = new Set([31337, 20260]);
 
 const connection = await hre.network.create();
 const { ethers, networkName } = connection;
@@ -47,7 +52,7 @@ console.log(
 );
 if (inProcess) console.log("  in-process network: a rehearsal, nothing is written to ignition/deployments");
 
-if (chainId !== HARDHAT_CHAIN_ID && process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYMENT === undefined) {
+if (!LOCAL_CHAIN_IDS.has(chainId) && process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYMENT === undefined) {
   const prompt = createInterface({ input: process.stdin, output: process.stdout });
   const answer = await prompt.question(`Deploy to ${networkName} (chain ${chainId})? [y/N] `);
   prompt.close();
@@ -57,7 +62,7 @@ if (chainId !== HARDHAT_CHAIN_ID && process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYM
   }
 }
 
-if (chainId === HARDHAT_CHAIN_ID && !inProcess) await forgetDeploymentOfRestartedNode();
+if (LOCAL_CHAIN_IDS.has(chainId) && !inProcess) await forgetDeploymentOfRestartedNode();
 
 const deployed = await deployWithParameters(connection, parameters, { displayUi: true });
 const admitted = await readAdmittedMembers(deployed.memberRegistry, parameters.initialMembers);

@@ -13,8 +13,14 @@ import { FeeData, JsonRpcProvider, type JsonRpcApiProviderOptions } from "ethers
  * ```
  */
 export class ConsortiumProvider extends JsonRpcProvider {
+  /**
+   * `options` are ethers' JSON-RPC provider options. Two defaults differ from ethers': `cacheTimeout` -1
+   * (ethers caches answers for 250 ms, so two transactions a service sends within that time would read the
+   * same account nonce and the second would be refused) and `pollingInterval` 1,000 ms (a QBFT block period
+   * is a few seconds; ethers polls every 4 s).
+   */
   constructor(url: string, options: JsonRpcApiProviderOptions = {}) {
-    super(url, undefined, options);
+    super(url, undefined, { cacheTimeout: -1, pollingInterval: 1_000, ...options });
   }
 
   /**

@@ -4,7 +4,7 @@
  * `docs/sdk.md` walks through this file; `scripts/sdk-story.ts` runs it against a node and
  * `test/integration-rpc.test.ts` runs it against a fresh `hardhat node` in CI.
  */
-import { keccak256, Wallet, toUtf8Bytes, type Signer } from "ethers";
+import { HDNodeWallet, keccak256, Mnemonic, toUtf8Bytes, Wallet, type Provider, type Signer } from "ethers";
 
 import {
   buildRecordBatch,
@@ -40,6 +40,35 @@ export interface StoryAccounts {
   harbourClinician: Signer;
   /** Mutual Health Insurer (member 3): ClaimsOfficer. */
   insurerOfficer: Signer;
+}
+
+/**
+ * TEST ONLY: the public development mnemonic of Hardhat (and Anvil, Ganache) whose accounts
+ * `ignition/parameters/localhost.json` names. Never use it on a real chain: anyone can derive its keys.
+ */
+export const DEVELOPMENT_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** The story's accounts as indices of {@link DEVELOPMENT_MNEMONIC} (as `ignition/parameters/localhost.json` assigns them). */
+export const STORY_ACCOUNT_INDICES: Readonly<Record<keyof StoryAccounts, number>> = {
+  stMarysRegistrar: 5,
+  stMarysSteward: 6,
+  harbourClinician: 8,
+  insurerOfficer: 10,
+};
+
+/**
+ * The story's signers: wallets of {@link DEVELOPMENT_MNEMONIC} (TEST ONLY), connected to `provider` (a
+ * `ConsortiumProvider`, so they offer zero fees as on the consortium chain).
+ */
+export function developmentStoryAccounts(provider: Provider): StoryAccounts {
+  const mnemonic = Mnemonic.fromPhrase(DEVELOPMENT_MNEMONIC);
+  const wallet = (index: number) => HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${index}`).connect(provider);
+  return {
+    stMarysRegistrar: wallet(STORY_ACCOUNT_INDICES.stMarysRegistrar),
+    stMarysSteward: wallet(STORY_ACCOUNT_INDICES.stMarysSteward),
+    harbourClinician: wallet(STORY_ACCOUNT_INDICES.harbourClinician),
+    insurerOfficer: wallet(STORY_ACCOUNT_INDICES.insurerOfficer),
+  };
 }
 
 /** What the story did, for the caller (and the integration test) to check. */
