@@ -56,6 +56,28 @@ export default defineConfig({
       initialBaseFeePerGas: 0,
       blockGasLimit: 60_000_000,
     },
+    // A rehearsal of the consortium chain served over JSON-RPC by `hardhat --network rehearsal node`
+    // (scripts/lib/local-node.ts starts it on a free port): the Besu genesis' rules (Cancun, zero base fee,
+    // 60M block gas limit from scripts/lib/besu.ts) under a chain id of its own. Not 2026, the id the Besu
+    // docs deploy with: Ignition keeps a journal per chain id in ignition/deployments/chain-<id>, and a
+    // throwaway node must never touch a real consortium's. Blocks are mined per transaction (automine),
+    // not every QBFT block period.
+    rehearsal: {
+      type: "edr-simulated",
+      chainType: "l1",
+      chainId: 20_260,
+      hardfork: "cancun",
+      initialBaseFeePerGas: 0,
+      blockGasLimit: 60_000_000,
+    },
+    // The rehearsal node seen over HTTP, as the consortium network is (zero gas price). Its port is chosen
+    // at run time: `network.create({ network: "rehearsalHttp", override: { url } })` (connectToLocalNode).
+    rehearsalHttp: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+      gasPrice: 0,
+    },
     localhost: {
       type: "http",
       chainType: "l1",
