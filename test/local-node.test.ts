@@ -141,6 +141,7 @@ describe("Local JSON-RPC node (scripts/lib/local-node.ts)", function () {
   });
 
   it("reports a node that does not answer in time, and leaves no process behind", async function () {
+    const runningBefore = runningLocalNodes();
     let error: unknown;
     try {
       await startLocalNode({ startupTimeoutMs: 1 });
@@ -151,6 +152,6 @@ describe("Local JSON-RPC node (scripts/lib/local-node.ts)", function () {
     expect((error as Error).message).to.match(
       /^the hardhat node did not answer eth_chainId on http:\/\/127\.0\.0\.1:\d+ in time/,
     );
-    expect(runningLocalNodes()).to.equal(1); // only the shared node
+    expect(runningLocalNodes()).to.equal(runningBefore);
   });
 });
