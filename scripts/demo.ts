@@ -3,6 +3,9 @@
  * the gas each step used. Runs on the in-process Hardhat network by default (nothing to set up), or on
  * any configured node: `./medchain demo --network localhost`.
  */
+import { rm } from "node:fs/promises";
+import path from "node:path";
+
 import {
   hexlify,
   keccak256,
@@ -80,6 +83,23 @@ async function refused(what: string, call: () => Promise<unknown>): Promise<void
   throw new Error(`the chain accepted what it must refuse: ${what}`);
 }
 
+/**
+ * The story fast-forwards through the recovery delay with `evm_increaseTime`, which Hardhat nodes have and
+ * production nodes (Besu) do not: stop at once with a clear message rather than half-way.
+ */
+async function requireTimeTravel(): Promise<void> {
+  try {
+    await connection.provider.request({ method: "evm_increaseTime", params: [0] });
+  } catch (error) {
+    console.error(
+      "This node cannot move its clock forward (evm_increaseTime), which the demo needs to pass the patient " +
+        "recovery delay. Run the demo in process (./medchain demo) or on a Hardhat node (./medchain node), and " +
+        "use ./medchain sdk-story against a deployed chain (docs/sdk.md).",
+    );
+    throw error;
+  }
+}
+
 /** A block time (unix seconds) as ISO 8601. */
 const isoTime = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
 
@@ -99,7 +119,15 @@ console.log(
 say(
   "The consortium deploys medchain with Ignition: its authority and its member, patient, consent and record registries.",
 );
-const deployment = await deployMedchain(connection);
+// On a node over HTTP the demo deploys afresh under its own Ignition deployment id (removed at the end), so
+// it never resumes or disturbs the node's real deployment; the in-process chain keeps no journal.
+const overHttp = connection.networkConfig.type === "http";
+const demoDeploymentId = overHttp ? `demo-${Date.now()}` : undefined;
+if (overHttp) await requireTimeTravel();
+const deployment = await deployMedchain(
+  connection,
+  demoDeploymentId === undefined ? {} : { deploymentId: demoDeploymentId },
+);
 const { authority, memberRegistry, patientRegistry, consentRegistry, admin, council, guardian, deployer, signers } =
   deployment;
 detail(`ConsortiumAuthority ${await authority.getAddress()}`);
@@ -617,4 +645,7 @@ for (const entry of timeline.entries) {
 
 say("Gas used by each step (receipt.gasUsed, including the 21,000 base; hardfork cancun):");
 console.log(`\n${gas.toMarkdown()}\n`);
+if (demoDeploymentId !== undefined) {
+  await rm(path.join("ignition", "deployments", demoDeploymentId), { recursive: true, force: true });
+}
 console.log("The demo finished: governance, identity, consent, record anchoring and claims work end to end.");

@@ -30,6 +30,12 @@ export interface DeployOptions {
   breakGlassDuration?: number;
   /** Members the deployment admits with their first operators (`buildMedchainModule`); none by default. */
   initialMembers?: readonly InitialMember[];
+  /**
+   * Ignition's deployment id (its journal folder under `ignition/deployments/` on a node over HTTP);
+   * Ignition's default `chain-<id>` unless given. A throwaway run on a long-lived node passes its own, so it
+   * neither resumes nor disturbs the node's real deployment.
+   */
+  deploymentId?: string;
 }
 
 /** The system as the Ignition module deploys it, with the accounts holding the consortium roles. */
@@ -61,6 +67,7 @@ export async function deployMedchain(connection: Connection, options: DeployOpti
   const medchainModule =
     options.initialMembers === undefined ? MedchainModule : buildMedchainModule(options.initialMembers);
   const deployed = await connection.ignition.deploy(medchainModule, {
+    ...(options.deploymentId === undefined ? {} : { deploymentId: options.deploymentId }),
     parameters: {
       Medchain: { admin: admin.address, adminExecutionDelay: options.adminExecutionDelay ?? 0 },
       Governance: {
