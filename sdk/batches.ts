@@ -677,7 +677,15 @@ export class RecordBatchBuilder {
     this.#index = new ContentIndex(this.#capacity);
   }
 
-  /** How many records were added so far. */
+  /**
+   * How many records were added so far.
+   *
+   * @example
+   * ```ts
+   * builder.add(anchor);
+   * console.error(`${builder.size} records so far`);
+   * ```
+   */
   get size(): number {
     return this.#count;
   }

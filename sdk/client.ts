@@ -153,7 +153,15 @@ export class MedchainBatchAnchoringError extends MedchainError {
   }
 }
 
-/** Where an event came from in the chain: block, position, transaction and block time. */
+/**
+ * Where an event came from in the chain: block, position, transaction and block time.
+ *
+ * @example
+ * ```ts
+ * const [first] = await client.consent.history(patientId);
+ * if (first) console.log(first.blockNumber, first.transactionHash, new Date(Number(first.timestamp) * 1000));
+ * ```
+ */
 export interface ChainEventPosition {
   blockNumber: number;
   /** The log's index in its block. */

@@ -14,7 +14,14 @@ function bitMask(codes: readonly number[]): number {
   return codes.reduce((mask, code) => mask | (1 << code), 0);
 }
 
-/** What kind of organisation a consortium member is (`MemberKind` in Solidity). */
+/**
+ * What kind of organisation a consortium member is (`MemberKind` in Solidity).
+ *
+ * @example
+ * ```ts
+ * codeName(MemberKind, (await client.members.get(memberId)).kind); // "Hospital"
+ * ```
+ */
 export const MemberKind = {
   Hospital: 0,
   Clinic: 1,
@@ -25,7 +32,15 @@ export const MemberKind = {
 /** A {@link MemberKind} value. */
 export type MemberKind = (typeof MemberKind)[keyof typeof MemberKind];
 
-/** Lifecycle of a member organisation (`MemberStatus` in Solidity); `None` marks an unknown id. */
+/**
+ * Lifecycle of a member organisation (`MemberStatus` in Solidity); `None` marks an unknown id.
+ *
+ * @example
+ * ```ts
+ * const { status } = await client.members.get(memberId);
+ * if (Number(status) === MemberStatus.Suspended) holdReferrals(memberId);
+ * ```
+ */
 export const MemberStatus = {
   None: 0,
   Active: 1,
@@ -35,7 +50,15 @@ export const MemberStatus = {
 /** A {@link MemberStatus} value. */
 export type MemberStatus = (typeof MemberStatus)[keyof typeof MemberStatus];
 
-/** A duty an operator account performs for its organisation (`Duty` in Solidity). */
+/**
+ * A duty an operator account performs for its organisation (`Duty` in Solidity).
+ *
+ * @example
+ * ```ts
+ * await (await client.members.addOperator(nurseAccount, hospitalId, [Duty.Clinician, Duty.Registrar])).wait();
+ * const canAnchor = await client.members.hasDuty(account, Duty.DataSteward);
+ * ```
+ */
 export const Duty = {
   OrgAdmin: 0,
   Registrar: 1,
@@ -59,7 +82,14 @@ export function dutyMask(...duties: Duty[]): number {
   return bitMask(duties);
 }
 
-/** Role ids of the consortium authority (`ConsortiumRoles` in Solidity). */
+/**
+ * Role ids of the consortium authority (`ConsortiumRoles` in Solidity).
+ *
+ * @example
+ * ```ts
+ * await authority.connect(admin).grantRole(ConsortiumRole.Guardian, guardianAccount, 0);
+ * ```
+ */
 export const ConsortiumRole = {
   Admin: 0n,
   Membership: 1n,
@@ -68,7 +98,14 @@ export const ConsortiumRole = {
 /** A {@link ConsortiumRole} value. */
 export type ConsortiumRole = (typeof ConsortiumRole)[keyof typeof ConsortiumRole];
 
-/** Lifecycle of a patient (`PatientStatus` in Solidity); `None` marks an unknown id. */
+/**
+ * Lifecycle of a patient (`PatientStatus` in Solidity); `None` marks an unknown id.
+ *
+ * @example
+ * ```ts
+ * codeName(PatientStatus, (await client.patients.get(patientId)).status); // "Active"
+ * ```
+ */
 export const PatientStatus = {
   None: 0,
   Active: 1,
@@ -77,7 +114,14 @@ export const PatientStatus = {
 /** A {@link PatientStatus} value. */
 export type PatientStatus = (typeof PatientStatus)[keyof typeof PatientStatus];
 
-/** Why a registrar deactivated a patient (`DeactivationReason` in Solidity). */
+/**
+ * Why a registrar deactivated a patient (`DeactivationReason` in Solidity).
+ *
+ * @example
+ * ```ts
+ * await client.contracts.patientRegistry.deactivatePatient(patientId, DeactivationReason.Deceased);
+ * ```
+ */
 export const DeactivationReason = {
   Deceased: 0,
   Withdrawn: 1,
@@ -86,7 +130,17 @@ export const DeactivationReason = {
 /** A {@link DeactivationReason} value. */
 export type DeactivationReason = (typeof DeactivationReason)[keyof typeof DeactivationReason];
 
-/** How an account became a patient's current account (`AccountChangeKind` in Solidity). */
+/**
+ * How an account became a patient's current account (`AccountChangeKind` in Solidity).
+ *
+ * @example
+ * ```ts
+ * const registry = client.contracts.patientRegistry;
+ * for (const log of await registry.queryFilter(registry.filters.PatientAccountChanged(patientId))) {
+ *   console.log(codeName(AccountChangeKind, log.args.changeKind)); // "Rotation" or "Recovery"
+ * }
+ * ```
+ */
 export const AccountChangeKind = {
   Rotation: 0,
   Recovery: 1,
@@ -94,19 +148,39 @@ export const AccountChangeKind = {
 /** An {@link AccountChangeKind} value. */
 export type AccountChangeKind = (typeof AccountChangeKind)[keyof typeof AccountChangeKind];
 
-/** Bits of a delegate's mandate (`DelegateScopes` in Solidity); combine with `|`. */
+/**
+ * Bits of a delegate's mandate (`DelegateScopes` in Solidity); combine with `|`.
+ *
+ * @example
+ * ```ts
+ * const scope = DelegateScope.Consent | DelegateScope.Claims;
+ * await (await patientClient.patients.appointDelegate(patientId, daughter, scope, expiresAt)).wait();
+ * ```
+ */
 export const DelegateScope = {
   Consent: 1 << 0,
   Claims: 1 << 1,
   Research: 1 << 2,
   View: 1 << 3,
 } as const;
-/** Every delegate scope defined today. */
+/**
+ * Every delegate scope defined today.
+ *
+ * @example
+ * ```ts
+ * const known = scope !== 0 && (scope & ~ALL_DELEGATE_SCOPES) === 0; // ALL_DELEGATE_SCOPES is 0b1111
+ * ```
+ */
 export const ALL_DELEGATE_SCOPES = Object.values(DelegateScope).reduce((mask, bit) => mask | bit, 0);
 
 /**
  * Consortium reason codes for suspending or removing a member organisation
  * (`reasonCode` of `MemberStatusChanged`; see docs/codes.md).
+ *
+ * @example
+ * ```ts
+ * await memberRegistry.connect(guardian).suspendMember(memberId, MembershipReason.SecurityIncident);
+ * ```
  */
 export const MembershipReason = {
   Unspecified: 0,
@@ -118,7 +192,15 @@ export const MembershipReason = {
 /** A {@link MembershipReason} value. */
 export type MembershipReason = (typeof MembershipReason)[keyof typeof MembershipReason];
 
-/** Categories of medical records (`RecordCategory` in Solidity); a grant holds a set as a bitmask. */
+/**
+ * Categories of medical records (`RecordCategory` in Solidity); a grant holds a set as a bitmask.
+ *
+ * @example
+ * ```ts
+ * categoryMask(RecordCategory.LabResult); // 0b10_0000 = 32
+ * codeName(RecordCategory, 5n); // "LabResult"
+ * ```
+ */
 export const RecordCategory = {
   Outpatient: 0,
   Inpatient: 1,
@@ -138,7 +220,14 @@ export const RecordCategory = {
 /** A {@link RecordCategory} value. */
 export type RecordCategory = (typeof RecordCategory)[keyof typeof RecordCategory];
 
-/** Why data is used (`Purpose` in Solidity); a grant holds a set as a bitmask. */
+/**
+ * Why data is used (`Purpose` in Solidity); a grant holds a set as a bitmask.
+ *
+ * @example
+ * ```ts
+ * await client.consent.isAuthorized(patientId, insurerId, RecordCategory.ClaimDocument, Purpose.InsuranceClaim);
+ * ```
+ */
 export const Purpose = {
   Treatment: 0,
   CareCoordination: 1,
@@ -150,7 +239,14 @@ export const Purpose = {
 /** A {@link Purpose} value. */
 export type Purpose = (typeof Purpose)[keyof typeof Purpose];
 
-/** Why a clinician opened emergency access (`EmergencyReason` in Solidity). */
+/**
+ * Why a clinician opened emergency access (`EmergencyReason` in Solidity).
+ *
+ * @example
+ * ```ts
+ * await (await clinicianClient.consent.openBreakGlass(patientId, EmergencyReason.Unconscious)).wait();
+ * ```
+ */
 export const EmergencyReason = {
   Unconscious: 0,
   LifeThreatening: 1,
@@ -160,7 +256,14 @@ export const EmergencyReason = {
 /** An {@link EmergencyReason} value. */
 export type EmergencyReason = (typeof EmergencyReason)[keyof typeof EmergencyReason];
 
-/** Where an anchored record stands (`RecordStatus` in Solidity); `None`: never anchored on its own. */
+/**
+ * Where an anchored record stands (`RecordStatus` in Solidity); `None`: never anchored on its own.
+ *
+ * @example
+ * ```ts
+ * codeName(RecordStatus, (await client.records.verify(contentHash)).status); // "Current", "Superseded", …
+ * ```
+ */
 export const RecordStatus = {
   None: 0,
   Current: 1,
@@ -170,7 +273,14 @@ export const RecordStatus = {
 /** A {@link RecordStatus} value. */
 export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
 
-/** Why a custodian retracted a record or a batch (`RetractionReason` in Solidity). */
+/**
+ * Why a custodian retracted a record or a batch (`RetractionReason` in Solidity).
+ *
+ * @example
+ * ```ts
+ * await (await client.records.retract(contentHash, RetractionReason.WrongPatient)).wait();
+ * ```
+ */
 export const RetractionReason = {
   EnteredInError: 0,
   WrongPatient: 1,
@@ -181,7 +291,15 @@ export const RetractionReason = {
 /** A {@link RetractionReason} value. */
 export type RetractionReason = (typeof RetractionReason)[keyof typeof RetractionReason];
 
-/** Where an insurance claim stands (`ClaimStatus` in Solidity); `None` marks an id never submitted. */
+/**
+ * Where an insurance claim stands (`ClaimStatus` in Solidity); `None` marks an id never submitted.
+ *
+ * @example
+ * ```ts
+ * const { status } = await client.claims.get(claimId);
+ * if (Number(status) === ClaimStatus.InformationRequested) await answer(claimId); // codeName(ClaimStatus, 3n)
+ * ```
+ */
 export const ClaimStatus = {
   None: 0,
   Submitted: 1,
@@ -196,7 +314,14 @@ export const ClaimStatus = {
 /** A {@link ClaimStatus} value. */
 export type ClaimStatus = (typeof ClaimStatus)[keyof typeof ClaimStatus];
 
-/** The FHIR `ClaimResponse.outcome` of a claim status (`ClaimOutcome` in Solidity). */
+/**
+ * The FHIR `ClaimResponse.outcome` of a claim status (`ClaimOutcome` in Solidity).
+ *
+ * @example
+ * ```ts
+ * claimOutcomeOf(ClaimStatus.PartiallyApproved) === ClaimOutcome.Partial; // true
+ * ```
+ */
 export const ClaimOutcome = {
   Queued: 0,
   Complete: 1,
@@ -206,7 +331,14 @@ export const ClaimOutcome = {
 /** A {@link ClaimOutcome} value. */
 export type ClaimOutcome = (typeof ClaimOutcome)[keyof typeof ClaimOutcome];
 
-/** Why an insurer denies a claim or asks for information (`ClaimReason` in Solidity); `None` otherwise. */
+/**
+ * Why an insurer denies a claim or asks for information (`ClaimReason` in Solidity); `None` otherwise.
+ *
+ * @example
+ * ```ts
+ * await (await insurerClient.claims.decide(claimId, { kind: "deny", reason: ClaimReason.NotCovered })).wait();
+ * ```
+ */
 export const ClaimReason = {
   None: 0,
   NotCovered: 1,
@@ -222,9 +354,23 @@ export const ClaimReason = {
 /** A {@link ClaimReason} value. */
 export type ClaimReason = (typeof ClaimReason)[keyof typeof ClaimReason];
 
-/** Every category bit defined today (`Categories.ALL`). */
+/**
+ * Every category bit defined today (`Categories.ALL`).
+ *
+ * @example
+ * ```ts
+ * ALL_CATEGORIES === categoryMask(...Object.values(RecordCategory)); // true: 0x3fff
+ * ```
+ */
 export const ALL_CATEGORIES = (1 << Object.keys(RecordCategory).length) - 1;
-/** Every purpose bit defined today (`Purposes.ALL`). */
+/**
+ * Every purpose bit defined today (`Purposes.ALL`).
+ *
+ * @example
+ * ```ts
+ * ALL_PURPOSES === purposeMask(...Object.values(Purpose)); // true: 0b11_1111
+ * ```
+ */
 export const ALL_PURPOSES = (1 << Object.keys(Purpose).length) - 1;
 
 /**

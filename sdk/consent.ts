@@ -16,12 +16,33 @@ import {
 import { ALL_CATEGORIES, ALL_PURPOSES } from "./codes.js";
 import { MedchainInputError } from "./errors.js";
 
-/** The EIP-712 domain name and version of the ConsentRegistry (its `eip712Domain()` returns the same). */
+/**
+ * The EIP-712 domain name and version of the ConsentRegistry (its `eip712Domain()` returns the same).
+ *
+ * @example
+ * ```ts
+ * const [, name] = await consentRegistry.eip712Domain(); // name === CONSENT_DOMAIN_NAME
+ * ```
+ */
 export const CONSENT_DOMAIN_NAME = "medchain ConsentRegistry";
-/** See {@link CONSENT_DOMAIN_NAME}. */
+/**
+ * See {@link CONSENT_DOMAIN_NAME}.
+ *
+ * @example
+ * ```ts
+ * const [, , version] = await consentRegistry.eip712Domain(); // version === CONSENT_DOMAIN_VERSION
+ * ```
+ */
 export const CONSENT_DOMAIN_VERSION = "1";
 
-/** The EIP-712 types of a signed grant (`GRANT_TYPEHASH` in Solidity). */
+/**
+ * The EIP-712 types of a signed grant (`GRANT_TYPEHASH` in Solidity).
+ *
+ * @example
+ * ```ts
+ * const digest = TypedDataEncoder.hash(domain, GRANT_TYPES, { ...request, signer, nonce, deadline }); // grantDigest(…)
+ * ```
+ */
 export const GRANT_TYPES: Record<string, TypedDataField[]> = {
   Grant: [
     { name: "patientId", type: "uint64" },
@@ -37,7 +58,14 @@ export const GRANT_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
-/** The EIP-712 types of a signed revocation (`REVOKE_TYPEHASH` in Solidity). */
+/**
+ * The EIP-712 types of a signed revocation (`REVOKE_TYPEHASH` in Solidity).
+ *
+ * @example
+ * ```ts
+ * const signature = await wallet.signTypedData(domain, REVOKE_TYPES, { ...request, signer, nonce, deadline });
+ * ```
+ */
 export const REVOKE_TYPES: Record<string, TypedDataField[]> = {
   Revoke: [
     { name: "patientId", type: "uint64" },
@@ -50,7 +78,15 @@ export const REVOKE_TYPES: Record<string, TypedDataField[]> = {
 
 const ZERO_HASH = `0x${"0".repeat(64)}`;
 
-/** What a patient grants (mirrors `IConsentRegistry.GrantRequest`). */
+/**
+ * What a patient grants (mirrors `IConsentRegistry.GrantRequest`).
+ *
+ * @example
+ * ```ts
+ * const request: GrantRequest = grantRequest({ patientId, grantee: 2n, now, durationSeconds: 86_400n,
+ *   categories: categoryMask(RecordCategory.LabResult), purposes: purposeMask(Purpose.Treatment) });
+ * ```
+ */
 export interface GrantRequest {
   patientId: bigint;
   /** memberId of the organisation receiving access. */
@@ -67,13 +103,29 @@ export interface GrantRequest {
   consentFormHash: string;
 }
 
-/** Which grant to revoke (mirrors `IConsentRegistry.RevokeRequest`). */
+/**
+ * Which grant to revoke (mirrors `IConsentRegistry.RevokeRequest`).
+ *
+ * @example
+ * ```ts
+ * const request: RevokeRequest = { patientId, grantee: 2n };
+ * await (await patientClient.consent.revoke(request)).wait();
+ * ```
+ */
 export interface RevokeRequest {
   patientId: bigint;
   grantee: bigint;
 }
 
-/** A signed request, ready for `grantBySig` / `revokeBySig` (mirrors `Delegated…Request`). */
+/**
+ * A signed request, ready for `grantBySig` / `revokeBySig` (mirrors `Delegated…Request`).
+ *
+ * @example
+ * ```ts
+ * const signed: DelegatedRequest<GrantRequest> = await patientClient.consent.signGrant(request);
+ * await (await hospitalClient.consent.relayGrant(signed)).wait();
+ * ```
+ */
 export interface DelegatedRequest<RequestT> {
   request: RequestT;
   signer: string;
@@ -82,7 +134,15 @@ export interface DelegatedRequest<RequestT> {
   signature: string;
 }
 
-/** Where a signature is valid: the chain and the ConsentRegistry proxy's address. */
+/**
+ * Where a signature is valid: the chain and the ConsentRegistry proxy's address.
+ *
+ * @example
+ * ```ts
+ * const input: ConsentDomainInput = { chainId: deployment.chainId, verifyingContract: deployment.consentRegistry };
+ * const domain = consentDomain(input);
+ * ```
+ */
 export interface ConsentDomainInput {
   chainId: BigNumberish;
   verifyingContract: string;
@@ -93,7 +153,7 @@ export interface ConsentDomainInput {
  *
  * @example
  * ```ts
- * const domain = consentDomain({ chainId: 2026n, verifyingContract: deployment.ConsentRegistry });
+ * const domain = consentDomain({ chainId: 2026n, verifyingContract: deployment.consentRegistry });
  * ```
  */
 export function consentDomain(input: ConsentDomainInput): TypedDataDomain {
@@ -153,6 +213,11 @@ export function grantRequest(input: {
 /**
  * Checks a grant the way `ConsentRegistry` does (sets, window, expiry), so a patient's phone refuses a
  * request the chain would refuse before asking the patient to sign it.
+ *
+ * @example
+ * ```ts
+ * checkGrantRequest(request, BigInt(Math.floor(Date.now() / 1000))); // throws MedchainInputError if refused
+ * ```
  */
 export function checkGrantRequest(request: GrantRequest, now: bigint): void {
   if (request.categories === 0 || (request.categories & ~ALL_CATEGORIES) !== 0) {
@@ -176,6 +241,12 @@ export function checkGrantRequest(request: GrantRequest, now: bigint): void {
 /**
  * The EIP-712 digest of a grant: what the contract's `grantDigest` returns and what a signer signs. Pure;
  * works offline.
+ *
+ * @example
+ * ```ts
+ * const digest = grantDigest(domain, request, patientAccount, nonce, deadline);
+ * // digest === await consentRegistry.grantDigest(request, patientAccount, nonce, deadline)
+ * ```
  */
 export function grantDigest(
   domain: TypedDataDomain,
@@ -187,7 +258,14 @@ export function grantDigest(
   return TypedDataEncoder.hash(domain, GRANT_TYPES, { ...request, signer, nonce, deadline });
 }
 
-/** The EIP-712 digest of a revocation (the contract's `revokeDigest`). Pure; works offline. */
+/**
+ * The EIP-712 digest of a revocation (the contract's `revokeDigest`). Pure; works offline.
+ *
+ * @example
+ * ```ts
+ * const digest = revokeDigest(domain, { patientId, grantee: 2n }, patientAccount, nonce, deadline);
+ * ```
+ */
 export function revokeDigest(
   domain: TypedDataDomain,
   request: RevokeRequest,
@@ -198,7 +276,14 @@ export function revokeDigest(
   return TypedDataEncoder.hash(domain, REVOKE_TYPES, { ...request, signer, nonce, deadline });
 }
 
-/** Options of {@link signGrant} and {@link signRevoke}. */
+/**
+ * Options of {@link signGrant} and {@link signRevoke}.
+ *
+ * @example
+ * ```ts
+ * const signed = await signGrant(ownerKey, domain, request, nonce, deadline, { account: smartWalletAddress });
+ * ```
+ */
 export interface SignOptions {
   /**
    * The account the signature speaks for, named in the signed data: a smart wallet (ERC-1271) that the
@@ -236,7 +321,16 @@ export async function signGrant(
   return { request, signer: account, nonce, deadline, signature: canonical(signature) };
 }
 
-/** Signs a revocation; relay it with `revokeBySig`. See {@link signGrant}. */
+/**
+ * Signs a revocation; relay it with `revokeBySig`. See {@link signGrant}.
+ *
+ * @example
+ * ```ts
+ * const request = { patientId, grantee: 2n };
+ * const signed = await signRevoke(patientWallet, domain, request, await consent.nonces(patientId), deadline);
+ * await consent.connect(hospitalRelayer).revokeBySig(signed);
+ * ```
+ */
 export async function signRevoke(
   signer: Signer,
   domain: TypedDataDomain,
@@ -253,6 +347,12 @@ export async function signRevoke(
 /**
  * Wraps a signature made elsewhere (a hardware wallet, an ERC-1271 smart wallet) into a relayable request.
  * The signature must be over {@link grantDigest} / {@link revokeDigest} for the same `signer`.
+ *
+ * @example
+ * ```ts
+ * const signature = await signDigestOnDevice(grantDigest(domain, request, signer, nonce, deadline));
+ * await consentRegistry.grantBySig(delegatedRequest(request, signer, nonce, deadline, signature));
+ * ```
  */
 export function delegatedRequest<RequestT>(
   request: RequestT,
@@ -264,7 +364,14 @@ export function delegatedRequest<RequestT>(
   return { request, signer, nonce, deadline, signature };
 }
 
-/** Domain separation tag of version 1 of the consent-form hash. */
+/**
+ * Domain separation tag of version 1 of the consent-form hash.
+ *
+ * @example
+ * ```ts
+ * CONSENT_FORM_TAG === keccak256(toUtf8Bytes("medchain.consent-form.v1")); // true
+ * ```
+ */
 export const CONSENT_FORM_TAG = keccak256(toUtf8Bytes("medchain.consent-form.v1"));
 
 /**

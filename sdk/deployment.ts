@@ -19,6 +19,12 @@ import { MedchainError } from "./errors.js";
 /**
  * Where a medchain system is deployed: the chain and the address of each contract (the proxies, which keep
  * their address across upgrades). Read it from Ignition's deployment folder with `loadDeployment` (`sdk/node.ts`, Node.js only).
+ *
+ * @example
+ * ```ts
+ * const deployment: MedchainDeployment = await loadDeployment("ignition/deployments/chain-2026");
+ * console.log(deployment.chainId, deployment.recordRegistry);
+ * ```
  */
 export interface MedchainDeployment {
   chainId: bigint;
@@ -35,7 +41,14 @@ export interface MedchainDeployment {
   startBlock?: number;
 }
 
-/** The Ignition future id of each contract in `ignition/modules/Medchain.ts`'s deployment. */
+/**
+ * The Ignition future id of each contract in `ignition/modules/Medchain.ts`'s deployment.
+ *
+ * @example
+ * ```ts
+ * const address = deployedAddresses[IGNITION_CONTRACT_IDS.recordRegistry]; // key "Records#RecordRegistry"
+ * ```
+ */
 export const IGNITION_CONTRACT_IDS: Readonly<
   Record<Exclude<keyof MedchainDeployment, "chainId" | "startBlock">, string>
 > = {
@@ -47,7 +60,17 @@ export const IGNITION_CONTRACT_IDS: Readonly<
   claimRegistry: "Claims#ClaimRegistry",
 };
 
-/** A deployment that cannot be used: a missing or malformed file, a missing contract, another chain. */
+/**
+ * A deployment that cannot be used: a missing or malformed file, a missing contract, another chain.
+ *
+ * @example
+ * ```ts
+ * await connectMedchain(signer, deployment).catch((error: unknown) => {
+ *   if (error instanceof MedchainDeploymentError) console.error(error.shortMessage); // "wrong network: …"
+ *   throw error;
+ * });
+ * ```
+ */
 export class MedchainDeploymentError extends MedchainError {
   constructor(shortMessage: string, options: { details?: string; cause?: unknown } = {}) {
     super(shortMessage, options);
@@ -84,7 +107,14 @@ export function deploymentFromIgnitionAddresses(addresses: unknown, chainId: big
   return { chainId, ...(resolved as Record<keyof typeof IGNITION_CONTRACT_IDS, string>) };
 }
 
-/** The deployed contracts, typed by `typechain-types`, connected to one runner (a signer or a provider). */
+/**
+ * The deployed contracts, typed by `typechain-types`, connected to one runner (a signer or a provider).
+ *
+ * @example
+ * ```ts
+ * const { recordRegistry, consentRegistry }: MedchainContracts = await connectMedchain(signer, deployment);
+ * ```
+ */
 export interface MedchainContracts {
   deployment: MedchainDeployment;
   authority: ConsortiumAuthority;

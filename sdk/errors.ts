@@ -20,7 +20,14 @@ import {
   RecordStatus,
 } from "./codes.js";
 
-/** Base class of every error the SDK throws: a one-line `shortMessage`, optional `details`, the `cause`. */
+/**
+ * Base class of every error the SDK throws: a one-line `shortMessage`, optional `details`, the `cause`.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof MedchainError) console.error(error.shortMessage, error.details ?? "");
+ * ```
+ */
 export class MedchainError extends Error {
   /** One line a hospital engineer can act on. */
   readonly shortMessage: string;
@@ -37,7 +44,18 @@ export class MedchainError extends Error {
   }
 }
 
-/** Bad input caught before anything is signed or sent. */
+/**
+ * Bad input caught before anything is signed or sent.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   identityCommitment(input);
+ * } catch (error) {
+ *   if (error instanceof MedchainInputError) console.error(`${error.field}: ${error.shortMessage}`);
+ * }
+ * ```
+ */
 export class MedchainInputError extends MedchainError {
   /** The input field at fault. */
   readonly field: string | undefined;
@@ -55,6 +73,12 @@ export class MedchainInputError extends MedchainError {
 /**
  * A medchain contract refused a call with one of its custom errors. `errorName` is the Solidity error's
  * name and `args` its decoded arguments (by name and by position).
+ *
+ * @example
+ * ```ts
+ * const decoded: MedchainContractError | undefined = decodeMedchainError(error);
+ * if (decoded?.errorName === "PatientRegistryAccountInUse") console.error(`in use by patient ${decoded.args[1]}`);
+ * ```
  */
 export class MedchainContractError extends MedchainError {
   /** The Solidity custom error's name, e.g. `PatientRegistryAccountInUse`. */
@@ -76,7 +100,14 @@ export class MedchainContractError extends MedchainError {
   }
 }
 
-/** Every custom error of every medchain contract (and of the OpenZeppelin code they run on). */
+/**
+ * Every custom error of every medchain contract (and of the OpenZeppelin code they run on).
+ *
+ * @example
+ * ```ts
+ * const parsed = medchainErrorsInterface.parseError(revertData); // parsed?.name: "RecordRegistryAlreadyAnchored", …
+ * ```
+ */
 export const medchainErrorsInterface: Interface = (() => {
   const seen = new Set<string>();
   const fragments: ErrorFragment[] = [];
@@ -264,7 +295,15 @@ const MESSAGES: Record<string, (args: Result) => string> = {
 
 const isoTime = (seconds: unknown): string => new Date(Number(seconds) * 1000).toISOString();
 
-/** The human names of emergency reasons, for messages and narratives. */
+/**
+ * The human names of emergency reasons, for messages and narratives.
+ *
+ * @example
+ * ```ts
+ * emergencyReasonName(EmergencyReason.Unconscious); // "Unconscious"
+ * emergencyReasonName(1n); // "LifeThreatening"
+ * ```
+ */
 export const emergencyReasonName = (reason: unknown): string => codeName(EmergencyReason, reason);
 
 function describeContractError(errorName: string, args: Result): string {

@@ -2,7 +2,14 @@ import { AbiCoder, getBytes, hexlify, isHexString, keccak256, toUtf8Bytes } from
 
 import { MedchainInputError } from "./errors.js";
 
-/** Identity documents a registrar may check before registering a patient. */
+/**
+ * Identity documents a registrar may check before registering a patient.
+ *
+ * @example
+ * ```ts
+ * identityCommitment({ pepper, documentType: IdentityDocumentType.Passport, documentNumber: "JPN:TK1234567" });
+ * ```
+ */
 export const IdentityDocumentType = {
   /** Taiwan national ID card number (身分證統一編號), e.g. `A123456789`. */
   TaiwanNationalId: "TW-NID",
@@ -14,10 +21,26 @@ export const IdentityDocumentType = {
 /** An {@link IdentityDocumentType} value. */
 export type IdentityDocumentType = (typeof IdentityDocumentType)[keyof typeof IdentityDocumentType];
 
-/** Domain separation tag of version 1 of the identity commitment. */
+/**
+ * Domain separation tag of version 1 of the identity commitment.
+ *
+ * @example
+ * ```ts
+ * IDENTITY_COMMITMENT_TAG === keccak256(toUtf8Bytes("medchain.identity-commitment.v1")); // true
+ * ```
+ */
 export const IDENTITY_COMMITMENT_TAG = keccak256(toUtf8Bytes("medchain.identity-commitment.v1"));
 
-/** What a registrar's system needs to compute a patient's identity commitment. */
+/**
+ * What a registrar's system needs to compute a patient's identity commitment.
+ *
+ * @example
+ * ```ts
+ * const documentType = IdentityDocumentType.TaiwanNationalId;
+ * const input: IdentityCommitmentInput = { pepper, documentType, documentNumber: "A123456789" };
+ * const patientId = await client.patients.idByCommitment(identityCommitment(input)); // 0n: not registered yet
+ * ```
+ */
 export interface IdentityCommitmentInput {
   /**
    * The consortium's identity pepper: 32 secret bytes shared by every registrar system (kept in an HSM or

@@ -12,10 +12,25 @@ import { MedchainInputError } from "./errors.js";
  *   prove whose it is.
  */
 
-/** A FHIR resource: a JSON object with a `resourceType`. */
+/**
+ * A FHIR resource: a JSON object with a `resourceType`.
+ *
+ * @example
+ * ```ts
+ * const observation: FhirResource = { resourceType: "Observation", status: "final", code };
+ * const contentHash = fhirContentHash(observation);
+ * ```
+ */
 export type FhirResource = { resourceType: string } & Record<string, unknown>;
 
-/** Domain separation tag of version 1 of the subject commitment. */
+/**
+ * Domain separation tag of version 1 of the subject commitment.
+ *
+ * @example
+ * ```ts
+ * SUBJECT_COMMITMENT_TAG === keccak256(toUtf8Bytes("medchain.subject-commitment.v1")); // true
+ * ```
+ */
 export const SUBJECT_COMMITMENT_TAG = keccak256(toUtf8Bytes("medchain.subject-commitment.v1"));
 
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/;
@@ -31,7 +46,15 @@ function parseJson(json: string): unknown {
   }
 }
 
-/** Checks that `value` is a FHIR resource (an object with a well-formed `resourceType`) and returns it typed. */
+/**
+ * Checks that `value` is a FHIR resource (an object with a well-formed `resourceType`) and returns it typed.
+ *
+ * @example
+ * ```ts
+ * const resource = asFhirResource(JSON.parse(requestBody)); // MedchainInputError without a resourceType
+ * console.log(resource.resourceType); // "Observation"
+ * ```
+ */
 export function asFhirResource(value: unknown): FhirResource {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new MedchainInputError("a FHIR resource must be a JSON object", { field: "resource" });
@@ -91,7 +114,15 @@ export function documentContentHash(document: Uint8Array): string {
   return keccak256(document);
 }
 
-/** A fresh random 32-byte salt for one record's subject commitment; keep it with the record. */
+/**
+ * A fresh random 32-byte salt for one record's subject commitment; keep it with the record.
+ *
+ * @example
+ * ```ts
+ * const salt = newRecordSalt(); // "0x" and 64 hex digits; store it with the record
+ * const subject = subjectCommitment(patientId, salt);
+ * ```
+ */
 export function newRecordSalt(): string {
   return hexlify(randomBytes(32));
 }
