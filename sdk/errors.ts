@@ -77,7 +77,7 @@ export class MedchainInputError extends MedchainError {
  * @example
  * ```ts
  * const decoded: MedchainContractError | undefined = decodeMedchainError(error);
- * if (decoded?.errorName === "PatientRegistryAccountInUse") console.error(`in use by patient ${decoded.args[1]}`);
+ * if (decoded?.errorName === "PatientRegistryAccountInUse") console.error(`in use by patient ${decoded.namedArgs.patientId}`);
  * ```
  */
 export class MedchainContractError extends MedchainError {
@@ -85,6 +85,11 @@ export class MedchainContractError extends MedchainError {
   readonly errorName: string;
   /** The decoded arguments. */
   readonly args: Result;
+  /**
+   * The decoded arguments by their Solidity parameter names (`{ patientId: 7n, account: "0x…" }`), for
+   * logs and API responses; an unnamed parameter appears as `arg<position>`.
+   */
+  readonly namedArgs: Readonly<Record<string, unknown>>;
   /** The raw revert data. */
   readonly data: string;
 
@@ -97,6 +102,10 @@ export class MedchainContractError extends MedchainError {
     this.errorName = errorName;
     this.args = args;
     this.data = data;
+    const inputs = medchainErrorsInterface.getError(errorName)?.inputs ?? [];
+    this.namedArgs = Object.freeze(
+      Object.fromEntries(args.map((value: unknown, i) => [inputs[i]?.name || `arg${i}`, value])),
+    );
   }
 }
 

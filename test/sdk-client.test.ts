@@ -147,6 +147,10 @@ describe("SDK client (MedchainClient)", function () {
       const error = await rejectionOf(client.patients.register(c.stranger.address, c.commitment));
       expect(error).to.be.instanceOf(MedchainContractError);
       expect((error as MedchainContractError).errorName).to.equal("PatientRegistryCommitmentAlreadyRegistered");
+      expect((error as MedchainContractError).namedArgs).to.deep.equal({
+        identityCommitment: c.commitment,
+        patientId: c.patientId,
+      });
       expect(await ethers.provider.getTransactionCount(c.registrar.address)).to.equal(nonce);
     });
 
