@@ -228,6 +228,9 @@ interface IStudyRegistry {
     /// then above zero and at most MAX_EPSILON_MILLIS; k only without it).
     error StudyRegistryInvalidPrivacyParameters(DeidentificationMethod method, uint32 k, uint32 epsilonMillis);
 
+    /// @notice A dataset needs the hash of its off-chain manifest (its files, their hashes, the release).
+    error StudyRegistryZeroManifestHash();
+
     /// @notice The opt-out state block `optOutStateBlock` is not before the current block `currentBlock`.
     error StudyRegistryOptOutStateInFuture(uint64 optOutStateBlock, uint256 currentBlock);
 
