@@ -7,6 +7,7 @@ import {
   MemberRegistry__factory,
   PatientRegistry__factory,
   RecordRegistry__factory,
+  StudyRegistry__factory,
 } from "../typechain-types/index.js";
 import {
   ClaimStatus,
@@ -19,6 +20,14 @@ import {
   RecordCategory,
   RecordStatus,
 } from "./codes.js";
+import {
+  DEIDENTIFICATION_METHOD,
+  duoName,
+  RESEARCH_MEMBER_KIND,
+  RESEARCH_PURPOSE,
+  RESEARCH_REQUESTER_CLASS,
+  STUDY_STATUS,
+} from "./research-codes.js";
 
 /**
  * Base class of every error the SDK throws: a one-line `shortMessage`, optional `details`, the `cause`.
@@ -126,6 +135,7 @@ export const medchainErrorsInterface: Interface = (() => {
     ConsentRegistry__factory.abi,
     RecordRegistry__factory.abi,
     ClaimRegistry__factory.abi,
+    StudyRegistry__factory.abi,
     ConsortiumAuthority__factory.abi,
   ]) {
     for (const fragment of new Interface(abi).fragments) {
@@ -270,6 +280,62 @@ const MESSAGES: Record<string, (args: Result) => string> = {
     `the signature is not ${a[0]}'s over this claim authorisation on this chain and contract`,
   ClaimRegistryInvalidNonceJump: (a) =>
     `patient ${a[0]}'s claim nonce is ${a[1]}; a new nonce must be higher and at most ${a[3]} ahead, ${a[2]} is not`,
+  StudyRegistryZeroProtocolHash: () => "a study needs the hash of its protocol; zero was given",
+  StudyRegistryEthicsApprovalMissing: () => "a study needs the hash of its ethics (IRB) approval; zero was given",
+  StudyRegistryEthicsApprovalExpired: (a) =>
+    `${studyLabel(a[0])}'s ethics approval expired at ${isoTime(a[1])} (it is now ${isoTime(a[2])}); renew it first`,
+  StudyRegistryRequesterClassNotAllowed: (a) =>
+    `organisation ${a[0]}, a ${codeName(RESEARCH_MEMBER_KIND, a[1])}, may not act as ` +
+    `${codeName(RESEARCH_REQUESTER_CLASS, a[2])}`,
+  StudyRegistryCommercialUseBarred: (a) =>
+    `commercial use of de-identified datasets is barred (requester class ${codeName(RESEARCH_REQUESTER_CLASS, a[0])}, ` +
+    `purpose ${codeName(RESEARCH_PURPOSE, a[1])}); companies need each patient's explicit opt-in`,
+  StudyRegistryNotResearchPurpose: (a) =>
+    `${codeName(RESEARCH_PURPOSE, a[0])} is neither a research purpose nor PublicHealth`,
+  StudyRegistryNoDataUsePermission: () =>
+    "the data use codes name no DUO permission (NRES, GRU, HMB, DS or POA); a study needs exactly one",
+  StudyRegistryTwoDataUsePermissions: (a) =>
+    `a study has exactly one DUO permission; ${duoName(a[0])} and ${duoName(a[1])} are two`,
+  StudyRegistryUnknownDataUseCode: (a) => `${a[0]} is neither a DUO data use permission nor a DUO modifier`,
+  StudyRegistryDuplicateDataUseCode: (a) => `${duoName(a[0])} is listed twice`,
+  StudyRegistryTooManyDataUseCodes: (a) => `a study lists at most ${a[1]} DUO codes; this one lists ${a[0]}`,
+  StudyRegistryDiseaseCodeRequired: () => "DUO DS (disease specific research) needs a MONDO disease code",
+  StudyRegistryUnexpectedDiseaseCode: (a) =>
+    `only DUO DS carries a disease code; ${duoName(a[0])} was given disease code ${a[1]}`,
+  StudyRegistryInvalidCategories: (a) => `category set ${a[0]} is empty or names categories that do not exist`,
+  StudyRegistryInvalidTerm: (a) =>
+    `a study's term must end after it starts and after now (${isoTime(a[2])}); ${isoTime(a[0])} – ${isoTime(a[1])} does not`,
+  StudyRegistryMinimumKTooLow: (a) => `a study's minimum k must be at least ${a[1]}; ${a[0]} is too low`,
+  StudyRegistryUnknownStudy: (a) => `no study has id ${a[0]}`,
+  StudyRegistryInvalidStatusTransition: (a) =>
+    `study ${a[0]} is ${codeName(STUDY_STATUS, a[1])}; that decision needs another status`,
+  StudyRegistryStudyNotApproved: (a) =>
+    `study ${a[0]} is ${codeName(STUDY_STATUS, a[1])}, not Approved: its datasets cannot be published or used`,
+  StudyRegistryCustodianNotCareProvider: (a) =>
+    `only hospitals and clinics publish datasets; organisation ${a[0]} is a ${codeName(RESEARCH_MEMBER_KIND, a[1])}`,
+  StudyRegistryZeroCohortRoot: () => "a dataset needs its cohort's Merkle root; zero was given",
+  StudyRegistryCohortEmpty: () => "a dataset's cohort cannot be empty",
+  StudyRegistryZeroMethodDocument: () => "a dataset needs the hash of its de-identification method document",
+  StudyRegistryZeroManifestHash: () => "a dataset needs the hash of its off-chain manifest; zero was given",
+  StudyRegistryKBelowMinimum: (a) => `k (or minimum cell size) ${a[1]} is below study ${a[0]}'s minimum of ${a[2]}`,
+  StudyRegistryInvalidPrivacyParameters: (a) =>
+    `${codeName(DEIDENTIFICATION_METHOD, a[0])} does not take k ${a[1]} and epsilon × 1000 ${a[2]}: differential ` +
+    "privacy takes an epsilon (1 to 10,000 thousandths) and no k, the other methods a k and no epsilon",
+  StudyRegistryOptOutStateInFuture: (a) => `the opt-out state block ${a[0]} must be before the current block ${a[1]}`,
+  StudyRegistryNoLegalBasis: (a) =>
+    `study ${a[0]} has no legal basis, so its datasets cannot include opted-out patients (${a[1]} given)`,
+  StudyRegistryUnknownDataset: (a) => `no dataset has id ${a[0]}`,
+  StudyRegistryNotSponsorOperator: (a) => `${a[1]} is not a Researcher or OrgAdmin operator of study ${a[0]}'s sponsor`,
+  StudyRegistryNotSponsorResearcher: (a) =>
+    `${a[0]} is not an operator of organisation ${a[1]} (the sponsor) with the Researcher duty`,
+  StudyRegistryNoDatasetAccess: (a) => `${a[1]} has no access to dataset ${a[0]}; the use was refused and not logged`,
+  StudyRegistryOutsideTerm: (a) =>
+    `study ${a[0]}'s term runs from ${isoTime(a[1])} to ${isoTime(a[2])}; it is now ${isoTime(a[3])}`,
+  StudyRegistryTermNotOver: (a) =>
+    `study ${a[0]} runs until ${isoTime(a[1])} and is not closed; destruction is attested after that`,
+  StudyRegistryDatasetDestroyed: (a) => `dataset ${a[0]} was destroyed at ${isoTime(a[1])}`,
+  StudyRegistryZeroCertificateHash: () => "a destruction attestation needs the hash of the signed certificate",
+  StudyRegistryZeroAccessRef: () => "an access log entry needs a reference to what was used",
   AccessManagedUnauthorized: (a) => `${a[0]} is not allowed to call this function by the consortium authority`,
   AccessManagerNotScheduled: () => "this action goes through an execution delay: schedule it first",
   AccessManagerNotReady: () => "this scheduled action's delay has not passed yet",
@@ -303,6 +369,9 @@ const MESSAGES: Record<string, (args: Result) => string> = {
 };
 
 const isoTime = (seconds: unknown): string => new Date(Number(seconds) * 1000).toISOString();
+
+/** "study 3", or "the study" for id 0 (a registration, before the study has an id). */
+const studyLabel = (studyId: unknown): string => (BigInt(String(studyId)) === 0n ? "the study" : `study ${studyId}`);
 
 /**
  * The human names of emergency reasons, for messages and narratives.

@@ -1,8 +1,8 @@
 /**
  * medchain SDK: code lists, identity commitments, consent signatures, record hashing, Merkle batches and proof
- * bundles, insurance claims, typed errors. Depends on ethers, the generated `typechain-types`, canonicalize,
- * @noble/hashes and (types only) @openzeppelin/merkle-tree, never on Hardhat, so hospital services can use it
- * directly.
+ * bundles, insurance claims, research studies and cohorts, typed errors. Depends on ethers, the generated
+ * `typechain-types`, canonicalize, @noble/hashes and (types only) @openzeppelin/merkle-tree, never on Hardhat,
+ * so hospital services can use it directly.
  *
  * @example
  * ```ts
@@ -20,4 +20,5 @@ export * from "./events.js";
 export * from "./identity.js";
 export * from "./provider.js";
 export * from "./records.js";
+export * from "./research.js";
 export * from "./transactions.js";

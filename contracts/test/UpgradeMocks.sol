@@ -10,6 +10,7 @@ import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
 import {MemberRegistry} from "../governance/MemberRegistry.sol";
 import {PatientRegistry} from "../identity/PatientRegistry.sol";
 import {RecordRegistry} from "../records/RecordRegistry.sol";
+import {StudyRegistry} from "../research/StudyRegistry.sol";
 
 /// @notice A second MemberRegistry implementation, used only by tests to prove an upgrade keeps all state.
 /// @custom:oz-upgrades-from MemberRegistry
@@ -69,6 +70,18 @@ contract ClaimRegistryV2Mock is ClaimRegistry {
         IConsentRegistry consentRegistry_,
         IRecordRegistry recordRegistry_
     ) ClaimRegistry(memberRegistry_, patientRegistry_, consentRegistry_, recordRegistry_) {}
+
+    /// @notice Marks the new implementation.
+    function version() external pure returns (uint256) {
+        return 2;
+    }
+}
+
+/// @notice A second StudyRegistry implementation, used only by tests to prove an upgrade keeps all state.
+/// @custom:oz-upgrades-from StudyRegistry
+contract StudyRegistryV2Mock is StudyRegistry {
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IMemberRegistry memberRegistry_) StudyRegistry(memberRegistry_) {}
 
     /// @notice Marks the new implementation.
     function version() external pure returns (uint256) {

@@ -14,4 +14,7 @@ library ConsortiumRoles {
     /// @notice The security guardian: suspends organisations and removes operator accounts at once, and
     /// cancels scheduled membership operations.
     uint64 internal constant GUARDIAN_ROLE = 2;
+    /// @notice The research oversight board (independent of the hospitals): approves, suspends and closes
+    /// studies.
+    uint64 internal constant OVERSIGHT_ROLE = 3;
 }

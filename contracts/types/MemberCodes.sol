@@ -9,7 +9,8 @@ enum MemberKind {
     Clinic,
     Insurer,
     ResearchInstitute,
-    Regulator
+    Regulator,
+    Company // a commercial organisation (pharmaceutical, health technology): third-party access only
 }
 
 /// @notice Helpers for {MemberKind}.

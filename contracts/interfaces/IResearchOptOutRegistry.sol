@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {RecordCategory} from "../types/ConsentCodes.sol";
+
+/// @title IResearchOptOutRegistry
+/// @notice Patients' objections to research use of their data (Taiwan's 2022 Constitutional Court judgment
+/// 111-Hsien-Pan-13 and the law that followed: a right to opt out of research use, wholly or in part). A
+/// patient (or a delegate holding the Research scope) opts out of all research, of chosen record categories,
+/// or of chosen GA4GH DUO data use permissions; the change is effective in the same block and the registry
+/// answers in constant time (one slot per patient). Opting back in is the same call with nothing named.
+/// @dev The ConsentRegistry consults {isOptedOut} for every research purpose, so an opted-out patient is
+/// never authorised for research whatever grant exists; the StudyRegistry's dataset manifests name the block
+/// of the opt-out state their cohort was built from. Exceptions under a legal basis are counted by the
+/// StudyRegistry (docs/research.md).
+interface IResearchOptOutRegistry {
+    /// @notice A patient's objection to research use. All zero: no objection.
+    struct OptOut {
+        bool wholly; // every research use, every category, every permission
+        uint32 categories; // RecordCategory bitmask of categories withheld from research
+        uint8 permissions; // DUO permission bits withheld (DataUse.permissionBit: NRES, GRU, HMB, DS, POA)
+        uint64 updatedAt; // block time of the last change (0: never set)
+    }
+
+    /// @notice Emitted when patient `patientId`'s objection changes (by the patient or a delegate).
+    event ResearchOptOutChanged(
+        uint64 indexed patientId,
+        address indexed changedBy,
+        bool wholly,
+        uint32 categories,
+        uint8 permissions
+    );
+
+    /// @notice `account` is neither patient `patientId`'s account nor a delegate of hers with the Research scope.
+    error ResearchOptOutUnauthorizedActor(uint64 patientId, address account);
+
+    /// @notice Patient `patientId` does not exist or is deactivated.
+    error ResearchOptOutPatientNotActive(uint64 patientId);
+
+    /// @notice `categories` holds bits that name no {RecordCategory}.
+    error ResearchOptOutInvalidCategories(uint32 categories);
+
+    /// @notice `permissions` holds bits that name no DUO permission.
+    error ResearchOptOutInvalidPermissions(uint8 permissions);
+
+    /// @notice Sets patient `patientId`'s objection: `wholly`, or the `categories` and DUO `permissions`
+    /// withheld (all false/zero to withdraw the objection). Callable by the patient's account or a delegate
+    /// with the Research scope; effective at once.
+    function setOptOut(uint64 patientId, bool wholly, uint32 categories, uint8 permissions) external;
+
+    /// @notice Patient `patientId`'s objection as stored.
+    function getOptOut(uint64 patientId) external view returns (OptOut memory);
+
+    /// @notice Whether patient `patientId` objects to research use of `category` records: wholly, or for the
+    /// category. Constant work: one slot.
+    function isOptedOut(uint64 patientId, RecordCategory category) external view returns (bool);
+
+    /// @notice Whether patient `patientId` objects to research use of `category` records under DUO permission
+    /// `duoPermission` (its numeric id): wholly, for the category, or for the permission. An unknown
+    /// permission id counts as objected to.
+    function isOptedOutUnder(
+        uint64 patientId,
+        RecordCategory category,
+        uint32 duoPermission
+    ) external view returns (bool);
+}
