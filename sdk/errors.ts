@@ -321,6 +321,9 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   StudyRegistryInvalidPrivacyParameters: (a) =>
     `${codeName(DEIDENTIFICATION_METHOD, a[0])} does not take k ${a[1]} and epsilon × 1000 ${a[2]}: differential ` +
     "privacy takes an epsilon (1 to 10,000 thousandths) and no k, the other methods a k and no epsilon",
+  StudyRegistryCohortInconsistent: (a) =>
+    `the manifest contradicts itself: a cohort of ${a[0]} cannot have k (or a minimum cell size) of ${a[1]} ` +
+    `or include ${a[2]} opted-out patients`,
   StudyRegistryOptOutStateInFuture: (a) => `the opt-out state block ${a[0]} must be before the current block ${a[1]}`,
   StudyRegistryNoLegalBasis: (a) =>
     `study ${a[0]} has no legal basis, so its datasets cannot include opted-out patients (${a[1]} given)`,

@@ -476,6 +476,7 @@ export function datasetManifest(input: DatasetManifestInput): DatasetManifest {
       fail(`k ${k} is below the study's minimum ${Number(input.study.minimumK)}`, "k");
     }
   }
+  if (k > cohortSize) fail(`k (or minimum cell size) ${k} is larger than the cohort of ${cohortSize}`, "k");
   const optOutStateBlock = time(input.optOutStateBlock, "optOutStateBlock", "the opt-out state block");
   if (input.currentBlock !== undefined && optOutStateBlock >= input.currentBlock) {
     fail(
@@ -484,6 +485,9 @@ export function datasetManifest(input: DatasetManifestInput): DatasetManifest {
     );
   }
   const optedOutIncluded = wholeNumber(input.optedOutIncluded ?? 0, UINT32_MAX, "optedOutIncluded", "the count");
+  if (optedOutIncluded > cohortSize) {
+    fail(`${optedOutIncluded} opted-out patients cannot be included in a cohort of ${cohortSize}`, "optedOutIncluded");
+  }
   if (
     optedOutIncluded !== 0 &&
     input.study !== undefined &&

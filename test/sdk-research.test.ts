@@ -227,6 +227,8 @@ describe("SDK research: datasetManifest", function () {
       [{ method: METHOD.DifferentialPrivacy, k: 0, epsilonMillis: MAX_EPSILON_MILLIS + 1 }, "epsilonMillis"],
       [{ optOutStateBlock: 1_000n }, "optOutStateBlock"],
       [{ optedOutIncluded: 3 }, "optedOutIncluded"],
+      [{ cohortSize: 5, k: 6 }, "k"],
+      [{ cohortSize: 5, optedOutIncluded: 6, study: { minimumK: 5n, legalBasis: 1n } }, "optedOutIncluded"],
     ];
     for (const [overrides, field] of cases) {
       expect(

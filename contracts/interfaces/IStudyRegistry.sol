@@ -231,6 +231,10 @@ interface IStudyRegistry {
     /// @notice A dataset needs the hash of its off-chain manifest (its files, their hashes, the release).
     error StudyRegistryZeroManifestHash();
 
+    /// @notice The manifest contradicts itself: more opted-out patients included than the cohort holds, or a
+    /// k (or minimum cell size) larger than the cohort.
+    error StudyRegistryCohortInconsistent(uint32 cohortSize, uint32 k, uint32 optedOutIncluded);
+
     /// @notice The opt-out state block `optOutStateBlock` is not before the current block `currentBlock`.
     error StudyRegistryOptOutStateInFuture(uint64 optOutStateBlock, uint256 currentBlock);
 
@@ -268,7 +272,7 @@ interface IStudyRegistry {
     /// allow `requesterClass`). Returns its id; the study waits for oversight's approval.
     function registerStudy(StudyRegistration calldata registration) external returns (uint64 studyId);
 
-    /// @notice Oversight approves a proposed study (Proposed → Approved).
+    /// @notice Oversight approves a proposed study (Proposed → Approved) whose ethics approval has not expired.
     function approveStudy(uint64 studyId) external;
 
     /// @notice Oversight suspends an approved study (Approved → Suspended) for `reasonCode`: no dataset may be

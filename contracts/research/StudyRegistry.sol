@@ -126,6 +126,7 @@ contract StudyRegistry is IStudyRegistry, AccessManagedUpgradeable, UUPSUpgradea
 
     /// @inheritdoc IStudyRegistry
     function approveStudy(uint64 studyId) external restricted {
+        _requireEthicsApproval(studyId, _requireStudy(studyId));
         _transition(studyId, FROM_PROPOSED, StudyStatus.Approved, 0);
     }
 
@@ -350,6 +351,9 @@ contract StudyRegistry is IStudyRegistry, AccessManagedUpgradeable, UUPSUpgradea
         if (manifest.methodDocumentHash == bytes32(0)) revert StudyRegistryZeroMethodDocument();
         if (manifest.manifestHash == bytes32(0)) revert StudyRegistryZeroManifestHash();
         _checkPrivacyParameters(studyId, study.minimumK, manifest.method, manifest.k, manifest.epsilonMillis);
+        if (manifest.optedOutIncluded > manifest.cohortSize || manifest.k > manifest.cohortSize) {
+            revert StudyRegistryCohortInconsistent(manifest.cohortSize, manifest.k, manifest.optedOutIncluded);
+        }
         if (manifest.optOutStateBlock >= block.number) {
             revert StudyRegistryOptOutStateInFuture(manifest.optOutStateBlock, block.number);
         }

@@ -714,6 +714,23 @@ contract StudyRegistryTest is MedchainTestBase {
         assertEq(study.registeredAt, START, "registeredAt unchanged");
     }
 
+    function test_approveStudy_revertsOnceTheEthicsApprovalExpired() public {
+        IStudyRegistry.StudyRegistration memory registration = _registration();
+        uint64 studyId = _registerAs(researcher, registration);
+        vm.warp(registration.ethicsApprovalExpiresAt);
+        vm.prank(oversight);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IStudyRegistry.StudyRegistryEthicsApprovalExpired.selector,
+                studyId,
+                registration.ethicsApprovalExpiresAt,
+                registration.ethicsApprovalExpiresAt
+            )
+        );
+        studyRegistry.approveStudy(studyId);
+        assertEq(uint8(studyRegistry.getStudy(studyId).status), uint8(StudyStatus.Proposed), "still proposed");
+    }
+
     function test_lifecycle_closesFromProposedAndFromSuspended() public {
         uint64 proposed = _registerAs(researcher, _registration());
         _expectStatusChange(proposed, StudyStatus.Proposed, StudyStatus.Closed, 3);
@@ -1005,6 +1022,42 @@ contract StudyRegistryTest is MedchainTestBase {
         );
     }
 
+    function test_publishDataset_revertsForAManifestThatContradictsItself() public {
+        uint64 studyId = _approvedStudyWithBasis(LegalBasis.CommunicableDiseaseControl);
+        IStudyRegistry.DatasetManifest memory manifest = _manifest(studyId);
+        manifest.cohortSize = MINIMUM_K;
+        manifest.optedOutIncluded = MINIMUM_K + 1;
+        _expectPublishRefused(
+            dataSteward,
+            manifest,
+            abi.encodeWithSelector(
+                IStudyRegistry.StudyRegistryCohortInconsistent.selector,
+                MINIMUM_K,
+                MINIMUM_K,
+                MINIMUM_K + 1
+            )
+        );
+        manifest = _manifest(studyId);
+        manifest.k = manifest.cohortSize + 1;
+        _expectPublishRefused(
+            dataSteward,
+            manifest,
+            abi.encodeWithSelector(
+                IStudyRegistry.StudyRegistryCohortInconsistent.selector,
+                manifest.cohortSize,
+                manifest.cohortSize + 1,
+                0
+            )
+        );
+        // Every patient opted out and included under the legal basis, k equal to the cohort: accepted.
+        manifest = _manifest(studyId);
+        manifest.cohortSize = MINIMUM_K;
+        manifest.optedOutIncluded = MINIMUM_K;
+        vm.prank(dataSteward);
+        studyRegistry.publishDataset(manifest);
+        assertEq(studyRegistry.legalExceptionCount(LegalBasis.CommunicableDiseaseControl), MINIMUM_K, "counted");
+    }
+
     function test_publishDataset_privacyParametersFitTheMethod() public {
         uint64 studyId = _approvedStudy();
         IStudyRegistry.DatasetManifest memory manifest = _manifest(studyId);
@@ -1076,6 +1129,7 @@ contract StudyRegistryTest is MedchainTestBase {
         IStudyRegistry.DatasetManifest memory manifest = _manifest(studyId);
         manifest.method = aggregate ? DeidentificationMethod.AggregateTables : DeidentificationMethod.KAnonymity;
         manifest.k = k;
+        manifest.cohortSize = type(uint32).max; // any k fits the cohort: only the study's minimum decides
         if (k >= minimumK) {
             vm.prank(dataSteward);
             assertEq(studyRegistry.getDataset(studyRegistry.publishDataset(manifest)).k, k, "accepted");
