@@ -550,12 +550,13 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
     ) private view returns (Authorization authorization) {
         ConsentRegistryStorage storage $ = _storage();
         Grant memory stored = $.grants[patientId][memberId];
+        uint16 purposeBit = Purposes.bit(purpose);
         if (
             stored.revokedAt == 0 &&
             stored.notBefore <= block.timestamp &&
             block.timestamp < stored.expiresAt &&
             stored.categories & categories == categories &&
-            stored.purposes & Purposes.bit(purpose) != 0
+            stored.purposes & purposeBit != 0
         ) {
             authorization = Authorization.Grant;
         } else if (purpose == Purpose.Treatment && _isBreakGlassOpen(patientId, memberId)) {
@@ -566,12 +567,12 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
         if (!memberKnownActive && !memberRegistry.isActiveMember(memberId)) return Authorization.None;
         if (!patientRegistry.isActivePatient(patientId)) return Authorization.None;
         // Only research and commercial purposes pay for a further read (break-glass is for treatment alone).
-        uint16 purposeBit = Purposes.bit(purpose);
+        if (purposeBit & (Purposes.RESEARCH | Purposes.COMMERCIAL) == 0) return authorization;
         if (purposeBit & Purposes.RESEARCH != 0) {
             IResearchOptOutRegistry.OptOut memory optOut = researchOptOutRegistry.getOptOut(patientId);
             if (optOut.wholly || optOut.categories & categories != 0) return Authorization.None;
-        } else if (purposeBit & Purposes.COMMERCIAL != 0) {
-            // Defence in depth: a grant covering a commercial purpose was only ever stored with the opt-in.
+        } else {
+            // A commercial purpose. Defence in depth: a grant covering a commercial purpose was only ever stored with the opt-in.
             if ($.thirdPartyTerms[patientId][memberId].optIns & ExplicitOptIns.COMMERCIAL_USE == 0) {
                 return Authorization.None;
             }
