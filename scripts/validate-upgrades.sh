@@ -9,6 +9,7 @@ npx hardhat clean
 npx hardhat compile --quiet
 npx @openzeppelin/upgrades-core validate --exclude 'contracts/test/**' --exclude 'contracts/bench/**'
 # The test doubles add no initializer of their own (nothing to migrate); only their layouts are under test.
-for next in MemberRegistryV2Mock PatientRegistryV2Mock ConsentRegistryV2Mock RecordRegistryV2Mock ClaimRegistryV2Mock StudyRegistryV2Mock; do
+for next in MemberRegistryV2Mock PatientRegistryV2Mock ConsentRegistryV2Mock RecordRegistryV2Mock ClaimRegistryV2Mock \
+  ResearchOptOutRegistryV2Mock StudyRegistryV2Mock; do
   npx @openzeppelin/upgrades-core validate --contract "$next" --requireReference --unsafeAllow missing-initializer
 done

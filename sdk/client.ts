@@ -1460,6 +1460,7 @@ export class MedchainClient {
       authority: this.contracts.authority.connect(runner),
       memberRegistry: this.contracts.memberRegistry.connect(runner),
       patientRegistry: this.contracts.patientRegistry.connect(runner),
+      researchOptOutRegistry: this.contracts.researchOptOutRegistry.connect(runner),
       consentRegistry: this.contracts.consentRegistry.connect(runner),
       recordRegistry: this.contracts.recordRegistry.connect(runner),
       claimRegistry: this.contracts.claimRegistry.connect(runner),

@@ -28,6 +28,8 @@ export const MemberKind = {
   Insurer: 2,
   ResearchInstitute: 3,
   Regulator: 4,
+  /** A commercial organisation (pharmaceutical, health technology): third-party access only. */
+  Company: 5,
 } as const;
 /** A {@link MemberKind} value. */
 export type MemberKind = (typeof MemberKind)[keyof typeof MemberKind];
@@ -94,6 +96,8 @@ export const ConsortiumRole = {
   Admin: 0n,
   Membership: 1n,
   Guardian: 2n,
+  /** The research oversight board: approves, suspends and closes studies. */
+  Oversight: 3n,
 } as const;
 /** A {@link ConsortiumRole} value. */
 export type ConsortiumRole = (typeof ConsortiumRole)[keyof typeof ConsortiumRole];
@@ -221,7 +225,8 @@ export const RecordCategory = {
 export type RecordCategory = (typeof RecordCategory)[keyof typeof RecordCategory];
 
 /**
- * Why data is used (`Purpose` in Solidity); a grant holds a set as a bitmask.
+ * Why data is used (`Purpose` in Solidity); a grant holds a set as a bitmask. Each maps to an HL7 v3
+ * ActReason code ({@link PURPOSE_ACT_REASON}).
  *
  * @example
  * ```ts
@@ -234,10 +239,40 @@ export const Purpose = {
   InsuranceClaim: 2,
   Research: 3,
   PublicHealth: 4,
-  ThirdParty: 5,
+  /** Commercial use: needs the patient's explicit commercial opt-in on a third-party grant. */
+  Marketing: 5,
+  ClinicalTrialResearch: 6,
+  BiomedicalResearch: 7,
+  DiseaseSpecificResearch: 8,
+  PopulationOriginsResearch: 9,
+  /** The patient asked for the disclosure (to an app or company of her choice). */
+  PatientRequested: 10,
 } as const;
 /** A {@link Purpose} value. */
 export type Purpose = (typeof Purpose)[keyof typeof Purpose];
+
+/**
+ * The HL7 v3 ActReason code (FHIR `Consent.provision.purpose`, system
+ * `http://terminology.hl7.org/CodeSystem/v3-ActReason`) of each purpose.
+ *
+ * @example
+ * ```ts
+ * PURPOSE_ACT_REASON[Purpose.BiomedicalResearch]; // "BIORCH"
+ * ```
+ */
+export const PURPOSE_ACT_REASON: Readonly<Record<Purpose, string>> = {
+  [Purpose.Treatment]: "TREAT",
+  [Purpose.CareCoordination]: "COC",
+  [Purpose.InsuranceClaim]: "CLMATTCH",
+  [Purpose.Research]: "HRESCH",
+  [Purpose.PublicHealth]: "PUBHLTH",
+  [Purpose.Marketing]: "HMARKT",
+  [Purpose.ClinicalTrialResearch]: "CLINTRCH",
+  [Purpose.BiomedicalResearch]: "BIORCH",
+  [Purpose.DiseaseSpecificResearch]: "DSRCH",
+  [Purpose.PopulationOriginsResearch]: "POARCH",
+  [Purpose.PatientRequested]: "PATRQT",
+};
 
 /**
  * Why a clinician opened emergency access (`EmergencyReason` in Solidity).
@@ -372,6 +407,27 @@ export const ALL_CATEGORIES = (1 << Object.keys(RecordCategory).length) - 1;
  * ```
  */
 export const ALL_PURPOSES = (1 << Object.keys(Purpose).length) - 1;
+/** The research purposes, HRESCH and its kinds (`Purposes.RESEARCH`): what a research opt-out withholds. */
+export const RESEARCH_PURPOSES =
+  (1 << Purpose.Research) |
+  (1 << Purpose.ClinicalTrialResearch) |
+  (1 << Purpose.BiomedicalResearch) |
+  (1 << Purpose.DiseaseSpecificResearch) |
+  (1 << Purpose.PopulationOriginsResearch);
+/** The commercial purposes (`Purposes.COMMERCIAL`): a grant holding one needs the COMMERCIAL_USE opt-in. */
+export const COMMERCIAL_PURPOSES = 1 << Purpose.Marketing;
+
+/**
+ * Whether `purpose` is a research purpose (`Purposes.isResearch`).
+ *
+ * @example
+ * ```ts
+ * isResearchPurpose(Purpose.DiseaseSpecificResearch); // true
+ * ```
+ */
+export function isResearchPurpose(purpose: Purpose): boolean {
+  return (RESEARCH_PURPOSES & (1 << purpose)) !== 0;
+}
 
 /**
  * The category bitmask a grant stores.
@@ -411,3 +467,145 @@ export function codeName(codes: Readonly<Record<string, number | bigint>>, value
   const wanted = BigInt(value);
   return Object.keys(codes).find((name) => BigInt(codes[name] ?? -1) === wanted) ?? String(value);
 }
+
+/** Who asks for data, as a class (`RequesterClass` in Solidity), checked against the member's kind. */
+export const RequesterClass = {
+  Academic: 0,
+  NonProfit: 1,
+  Government: 2,
+  Hospital: 3,
+  Insurer: 4,
+  Commercial: 5,
+} as const;
+/** A {@link RequesterClass} value. */
+export type RequesterClass = (typeof RequesterClass)[keyof typeof RequesterClass];
+
+/**
+ * Whether a member of `kind` may act as `requesterClass` (`RequesterClasses.isAllowedFor`): hospitals as
+ * hospitals or academics, clinics as hospitals, insurers as insurers, research institutes as academics or
+ * non-profits, regulators as government, companies as commercial.
+ *
+ * @example
+ * ```ts
+ * requesterClassAllowedFor(MemberKind.Company, RequesterClass.Academic); // false
+ * ```
+ */
+export function requesterClassAllowedFor(kind: MemberKind, requesterClass: RequesterClass): boolean {
+  switch (kind) {
+    case MemberKind.Hospital:
+      return requesterClass === RequesterClass.Hospital || requesterClass === RequesterClass.Academic;
+    case MemberKind.Clinic:
+      return requesterClass === RequesterClass.Hospital;
+    case MemberKind.Insurer:
+      return requesterClass === RequesterClass.Insurer;
+    case MemberKind.ResearchInstitute:
+      return requesterClass === RequesterClass.Academic || requesterClass === RequesterClass.NonProfit;
+    case MemberKind.Regulator:
+      return requesterClass === RequesterClass.Government;
+    case MemberKind.Company:
+      return requesterClass === RequesterClass.Commercial;
+  }
+}
+
+/** What a patient explicitly opts in to on a third-party grant (`ExplicitOptIns` in Solidity); combine with `|`. */
+export const ExplicitOptIn = {
+  /** Commercial use: a commercial purpose (HMARKT) or a commercial requester. */
+  CommercialUse: 1 << 0,
+  /** Access by a third party to data that identifies the patient (or can re-identify her). */
+  IdentifiableData: 1 << 1,
+} as const;
+/** Every explicit opt-in defined today (`ExplicitOptIns.ALL`). */
+export const ALL_EXPLICIT_OPT_INS = Object.values(ExplicitOptIn).reduce((mask, bit) => mask | bit, 0);
+
+/**
+ * GA4GH Data Use Ontology terms by shorthand, valued by their numeric `DUO:` id (`DataUse` in Solidity;
+ * `DUO:0000042` is 42). NRES, GRU, HMB, DS and POA are data use permissions; the rest are modifiers.
+ *
+ * @example
+ * ```ts
+ * const study = { dataUse: [DataUse.HMB, DataUse.IRB, DataUse.NCU] };
+ * ```
+ */
+export const DataUse = {
+  NRES: 4,
+  GRU: 42,
+  HMB: 6,
+  DS: 7,
+  POA: 11,
+  NMDS: 15,
+  GSO: 16,
+  NPUNCU: 18,
+  RS: 12,
+  PUB: 19,
+  COL: 20,
+  IRB: 21,
+  GS: 22,
+  MOR: 24,
+  TS: 25,
+  US: 26,
+  PS: 27,
+  IS: 28,
+  RTN: 29,
+  CC: 43,
+  NPOA: 44,
+  NPU: 45,
+  NCU: 46,
+} as const;
+/** A {@link DataUse} value (a DUO numeric id). */
+export type DataUse = (typeof DataUse)[keyof typeof DataUse];
+
+/** The DUO data use permissions in the order of their bit in a permission set (`DataUse.permissionBit`). */
+export const DATA_USE_PERMISSIONS: readonly DataUse[] = [
+  DataUse.NRES,
+  DataUse.GRU,
+  DataUse.HMB,
+  DataUse.DS,
+  DataUse.POA,
+];
+/** Every permission bit (`DataUse.ALL_PERMISSION_BITS`). */
+export const ALL_DATA_USE_PERMISSION_BITS = (1 << DATA_USE_PERMISSIONS.length) - 1;
+
+/**
+ * The bit of DUO permission `id` in a permission set (what a research opt-out names), or 0 when `id` is no
+ * data use permission (`DataUse.permissionBit`).
+ *
+ * @example
+ * ```ts
+ * dataUsePermissionBit(DataUse.GRU) | dataUsePermissionBit(DataUse.POA); // 0b10010
+ * ```
+ */
+export function dataUsePermissionBit(id: number): number {
+  const index = (DATA_USE_PERMISSIONS as readonly number[]).indexOf(id);
+  return index < 0 ? 0 : 1 << index;
+}
+
+/** A coded legal basis for using opted-out patients' data (`LegalBasis` in Solidity); `None`: no exception. */
+export const LegalBasis = {
+  None: 0,
+  CommunicableDiseaseControl: 1,
+  CancerRegistry: 2,
+  CourtOrder: 3,
+  PublicHealthEmergency: 4,
+} as const;
+/** A {@link LegalBasis} value. */
+export type LegalBasis = (typeof LegalBasis)[keyof typeof LegalBasis];
+
+/** How a dataset was de-identified (`DeidentificationMethod` in Solidity). */
+export const DeidentificationMethod = {
+  KAnonymity: 0,
+  DifferentialPrivacy: 1,
+  AggregateTables: 2,
+} as const;
+/** A {@link DeidentificationMethod} value. */
+export type DeidentificationMethod = (typeof DeidentificationMethod)[keyof typeof DeidentificationMethod];
+
+/** Lifecycle of a study (`StudyStatus` in Solidity); `None` marks an unknown id. */
+export const StudyStatus = {
+  None: 0,
+  Proposed: 1,
+  Approved: 2,
+  Suspended: 3,
+  Closed: 4,
+} as const;
+/** A {@link StudyStatus} value. */
+export type StudyStatus = (typeof StudyStatus)[keyof typeof StudyStatus];

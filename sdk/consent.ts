@@ -13,7 +13,17 @@ import {
   type TypedDataField,
 } from "ethers";
 
-import { ALL_CATEGORIES, ALL_PURPOSES } from "./codes.js";
+import {
+  ALL_CATEGORIES,
+  ALL_EXPLICIT_OPT_INS,
+  ALL_PURPOSES,
+  codeName,
+  COMMERCIAL_PURPOSES,
+  ExplicitOptIn,
+  MemberKind,
+  RequesterClass,
+  requesterClassAllowedFor,
+} from "./codes.js";
 import { MedchainInputError } from "./errors.js";
 
 /**
@@ -35,6 +45,20 @@ export const CONSENT_DOMAIN_NAME = "medchain ConsentRegistry";
  */
 export const CONSENT_DOMAIN_VERSION = "1";
 
+/** The fields of the EIP-712 `Grant` type, signed alone or nested in a third-party grant. */
+const GRANT_FIELDS: TypedDataField[] = [
+  { name: "patientId", type: "uint64" },
+  { name: "grantee", type: "uint32" },
+  { name: "categories", type: "uint32" },
+  { name: "purposes", type: "uint16" },
+  { name: "notBefore", type: "uint64" },
+  { name: "expiresAt", type: "uint64" },
+  { name: "consentFormHash", type: "bytes32" },
+  { name: "signer", type: "address" },
+  { name: "nonce", type: "uint256" },
+  { name: "deadline", type: "uint64" },
+];
+
 /**
  * The EIP-712 types of a signed grant (`GRANT_TYPEHASH` in Solidity).
  *
@@ -43,19 +67,24 @@ export const CONSENT_DOMAIN_VERSION = "1";
  * const digest = TypedDataEncoder.hash(domain, GRANT_TYPES, { ...request, signer, nonce, deadline }); // grantDigest(…)
  * ```
  */
-export const GRANT_TYPES: Record<string, TypedDataField[]> = {
-  Grant: [
-    { name: "patientId", type: "uint64" },
-    { name: "grantee", type: "uint32" },
-    { name: "categories", type: "uint32" },
-    { name: "purposes", type: "uint16" },
-    { name: "notBefore", type: "uint64" },
-    { name: "expiresAt", type: "uint64" },
-    { name: "consentFormHash", type: "bytes32" },
-    { name: "signer", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint64" },
+export const GRANT_TYPES: Record<string, TypedDataField[]> = { Grant: GRANT_FIELDS };
+
+/**
+ * The EIP-712 types of a signed third-party grant (`THIRD_PARTY_GRANT_TYPEHASH` in Solidity): the signed
+ * {@link GRANT_TYPES} grant nested as a struct member, the requester class and the explicit opt-ins.
+ *
+ * @example
+ * ```ts
+ * const digest = TypedDataEncoder.hash(domain, THIRD_PARTY_GRANT_TYPES, { grant: { ...grant, signer, nonce, deadline }, requesterClass, optIns });
+ * ```
+ */
+export const THIRD_PARTY_GRANT_TYPES: Record<string, TypedDataField[]> = {
+  ThirdPartyGrant: [
+    { name: "grant", type: "Grant" },
+    { name: "requesterClass", type: "uint8" },
+    { name: "optIns", type: "uint8" },
   ],
+  Grant: GRANT_FIELDS,
 };
 
 /**
@@ -101,6 +130,21 @@ export interface GrantRequest {
   expiresAt: bigint;
   /** keccak256 of the signed consent form's bytes; zero when there is none. */
   consentFormHash: string;
+}
+
+/**
+ * A grant to a third party (mirrors `IConsentRegistry.ThirdPartyGrantRequest`): the grant, the class the
+ * grantee acts as, and the patient's explicit opt-ins (`ExplicitOptIn` bits).
+ *
+ * @example
+ * ```ts
+ * const request: ThirdPartyGrantRequest = { grant, requesterClass: RequesterClass.Academic, optIns: ExplicitOptIn.IdentifiableData };
+ * ```
+ */
+export interface ThirdPartyGrantRequest {
+  grant: GrantRequest;
+  requesterClass: RequesterClass;
+  optIns: number;
 }
 
 /**
@@ -259,6 +303,100 @@ export function grantDigest(
 }
 
 /**
+ * Builds a {@link ThirdPartyGrantRequest} and checks it the way `grantThirdParty` will, throwing
+ * {@link MedchainInputError} before anything is signed: the grant itself ({@link grantRequest}), a requester
+ * class the grantee's member kind may act as, defined opt-ins, and the COMMERCIAL_USE opt-in whenever a
+ * purpose or the requester is commercial. Opt-ins are never implied: name each one the patient chose.
+ *
+ * @example
+ * ```ts
+ * const request = thirdPartyGrantRequest({
+ *   grant: { patientId: 1n, grantee: 7n, now, durationSeconds: 90n * 86_400n,
+ *            categories: categoryMask(RecordCategory.LabResult), purposes: purposeMask(Purpose.Marketing) },
+ *   granteeKind: MemberKind.Company,
+ *   requesterClass: RequesterClass.Commercial,
+ *   optIns: [ExplicitOptIn.CommercialUse],
+ * });
+ * ```
+ */
+export function thirdPartyGrantRequest(input: {
+  grant: Parameters<typeof grantRequest>[0];
+  /** The grantee's member kind (`memberRegistry.getMember(grantee).kind`). */
+  granteeKind: MemberKind;
+  requesterClass: RequesterClass;
+  /** The opt-ins the patient chose; none by default. */
+  optIns?: readonly number[];
+}): ThirdPartyGrantRequest {
+  const grant = grantRequest(input.grant);
+  const optIns = (input.optIns ?? []).reduce((mask, bit) => mask | bit, 0);
+  const request: ThirdPartyGrantRequest = { grant, requesterClass: input.requesterClass, optIns };
+  checkThirdPartyGrantRequest(request, input.granteeKind);
+  return request;
+}
+
+/**
+ * Checks a third-party grant's terms the way `ConsentRegistry.grantThirdParty` does (the grant's own fields
+ * are {@link checkGrantRequest}'s).
+ *
+ * @example
+ * ```ts
+ * checkThirdPartyGrantRequest(request, MemberKind.ResearchInstitute); // throws MedchainInputError if refused
+ * ```
+ */
+export function checkThirdPartyGrantRequest(request: ThirdPartyGrantRequest, granteeKind: MemberKind): void {
+  if (!requesterClassAllowedFor(granteeKind, request.requesterClass)) {
+    throw new MedchainInputError(
+      `a ${codeName(MemberKind, granteeKind)} may not act as requester class ` +
+        `${codeName(RequesterClass, request.requesterClass)}`,
+      { field: "requesterClass" },
+    );
+  }
+  if (!Number.isInteger(request.optIns) || request.optIns < 0 || (request.optIns & ~ALL_EXPLICIT_OPT_INS) !== 0) {
+    throw new MedchainInputError(`opt-in set ${request.optIns} names opt-ins that do not exist`, { field: "optIns" });
+  }
+  const commercial =
+    (request.grant.purposes & COMMERCIAL_PURPOSES) !== 0 || request.requesterClass === RequesterClass.Commercial;
+  if (commercial && (request.optIns & ExplicitOptIn.CommercialUse) === 0) {
+    throw new MedchainInputError(
+      "commercial use (a commercial purpose or requester) needs the patient's explicit CommercialUse opt-in",
+      { field: "optIns" },
+    );
+  }
+}
+
+/**
+ * The EIP-712 digest of a third-party grant: what the contract's `thirdPartyGrantDigest` returns and what a
+ * signer signs. Pure; works offline.
+ *
+ * @example
+ * ```ts
+ * const digest = thirdPartyGrantDigest(domain, request, patient.address, nonce, deadline);
+ * ```
+ */
+export function thirdPartyGrantDigest(
+  domain: TypedDataDomain,
+  request: ThirdPartyGrantRequest,
+  signer: string,
+  nonce: bigint,
+  deadline: bigint,
+): string {
+  return TypedDataEncoder.hash(
+    domain,
+    THIRD_PARTY_GRANT_TYPES,
+    thirdPartyGrantMessage(request, signer, nonce, deadline),
+  );
+}
+
+/** The EIP-712 message of a third-party grant: the signer, nonce and deadline live in the nested grant. */
+function thirdPartyGrantMessage(request: ThirdPartyGrantRequest, signer: string, nonce: bigint, deadline: bigint) {
+  return {
+    grant: { ...request.grant, signer, nonce, deadline },
+    requesterClass: request.requesterClass,
+    optIns: request.optIns,
+  };
+}
+
+/**
  * The EIP-712 digest of a revocation (the contract's `revokeDigest`). Pure; works offline.
  *
  * @example
@@ -318,6 +456,33 @@ export async function signGrant(
 ): Promise<DelegatedRequest<GrantRequest>> {
   const account = options.account ?? (await signer.getAddress());
   const signature = await signer.signTypedData(domain, GRANT_TYPES, { ...request, signer: account, nonce, deadline });
+  return { request, signer: account, nonce, deadline, signature: canonical(signature) };
+}
+
+/**
+ * Signs a third-party grant with the patient's (or a consent delegate's) key; relay it with
+ * `grantThirdPartyBySig`. Works offline like {@link signGrant}.
+ *
+ * @example
+ * ```ts
+ * const signed = await signThirdPartyGrant(patientWallet, domain, request, await consent.nonces(patientId), deadline);
+ * await consent.connect(relayer).grantThirdPartyBySig(signed);
+ * ```
+ */
+export async function signThirdPartyGrant(
+  signer: Signer,
+  domain: TypedDataDomain,
+  request: ThirdPartyGrantRequest,
+  nonce: bigint,
+  deadline: bigint,
+  options: SignOptions = {},
+): Promise<DelegatedRequest<ThirdPartyGrantRequest>> {
+  const account = options.account ?? (await signer.getAddress());
+  const signature = await signer.signTypedData(
+    domain,
+    THIRD_PARTY_GRANT_TYPES,
+    thirdPartyGrantMessage(request, account, nonce, deadline),
+  );
   return { request, signer: account, nonce, deadline, signature: canonical(signature) };
 }
 

@@ -7,12 +7,14 @@ import {
   MemberRegistry__factory,
   PatientRegistry__factory,
   RecordRegistry__factory,
+  ResearchOptOutRegistry__factory,
   type ClaimRegistry,
   type ConsentRegistry,
   type ConsortiumAuthority,
   type MemberRegistry,
   type PatientRegistry,
   type RecordRegistry,
+  type ResearchOptOutRegistry,
 } from "../typechain-types/index.js";
 import { MedchainError } from "./errors.js";
 
@@ -31,6 +33,7 @@ export interface MedchainDeployment {
   authority: string;
   memberRegistry: string;
   patientRegistry: string;
+  researchOptOutRegistry: string;
   consentRegistry: string;
   recordRegistry: string;
   claimRegistry: string;
@@ -55,6 +58,7 @@ export const IGNITION_CONTRACT_IDS: Readonly<
   authority: "Governance#ConsortiumAuthority",
   memberRegistry: "Governance#MemberRegistry",
   patientRegistry: "Identity#PatientRegistry",
+  researchOptOutRegistry: "OptOut#ResearchOptOutRegistry",
   consentRegistry: "Consent#ConsentRegistry",
   recordRegistry: "Records#RecordRegistry",
   claimRegistry: "Claims#ClaimRegistry",
@@ -120,6 +124,7 @@ export interface MedchainContracts {
   authority: ConsortiumAuthority;
   memberRegistry: MemberRegistry;
   patientRegistry: PatientRegistry;
+  researchOptOutRegistry: ResearchOptOutRegistry;
   consentRegistry: ConsentRegistry;
   recordRegistry: RecordRegistry;
   claimRegistry: ClaimRegistry;
@@ -155,6 +160,7 @@ export async function connectMedchain(
     authority: ConsortiumAuthority__factory.connect(deployment.authority, runner),
     memberRegistry: MemberRegistry__factory.connect(deployment.memberRegistry, runner),
     patientRegistry: PatientRegistry__factory.connect(deployment.patientRegistry, runner),
+    researchOptOutRegistry: ResearchOptOutRegistry__factory.connect(deployment.researchOptOutRegistry, runner),
     consentRegistry: ConsentRegistry__factory.connect(deployment.consentRegistry, runner),
     recordRegistry: RecordRegistry__factory.connect(deployment.recordRegistry, runner),
     claimRegistry: ClaimRegistry__factory.connect(deployment.claimRegistry, runner),

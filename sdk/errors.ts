@@ -7,6 +7,7 @@ import {
   MemberRegistry__factory,
   PatientRegistry__factory,
   RecordRegistry__factory,
+  ResearchOptOutRegistry__factory,
   StudyRegistry__factory,
 } from "../typechain-types/index.js";
 import {
@@ -19,6 +20,7 @@ import {
   Purpose,
   RecordCategory,
   RecordStatus,
+  RequesterClass,
 } from "./codes.js";
 import {
   DEIDENTIFICATION_METHOD,
@@ -133,6 +135,7 @@ export const medchainErrorsInterface: Interface = (() => {
     MemberRegistry__factory.abi,
     PatientRegistry__factory.abi,
     ConsentRegistry__factory.abi,
+    ResearchOptOutRegistry__factory.abi,
     RecordRegistry__factory.abi,
     ClaimRegistry__factory.abi,
     StudyRegistry__factory.abi,
@@ -216,6 +219,22 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   ConsentRegistryZeroRecordRef: () => "an access log entry needs a record reference",
   ConsentRegistryBreakGlassNeedsClinician: (a) =>
     `only clinicians read under emergency access; ${a[0]} of organisation ${a[1]} is not a clinician`,
+  ConsentRegistryThirdPartyGrantRequired: (a) =>
+    `organisation ${a[0]} is a ${codeName(MemberKind, a[1])}: a grant to it for purposes ${a[2]} must be a ` +
+    "third-party grant (grantThirdParty) with a requester class and the patient's explicit opt-ins",
+  ConsentRegistryRequesterClassNotAllowed: (a) =>
+    `organisation ${a[0]} is a ${codeName(MemberKind, a[1])} and may not act as requester class ` +
+    `${codeName(RequesterClass, a[2])}`,
+  ConsentRegistryExplicitOptInRequired: (a) =>
+    `patient ${a[0]}'s grant to organisation ${a[1]} needs the explicit opt-ins ${a[2]} (1 = commercial use, ` +
+    `2 = identifiable data); the patient gave ${a[3]}`,
+  ConsentRegistryInvalidOptIns: (a) => `opt-in set ${a[0]} names opt-ins that do not exist`,
+  ResearchOptOutUnauthorizedActor: (a) =>
+    `${a[1]} is neither patient ${a[0]}'s account nor a delegate whose mandate covers research now`,
+  ResearchOptOutPatientNotActive: (a) => `patient ${a[0]} is unknown or deactivated`,
+  ResearchOptOutInvalidCategories: (a) => `category set ${a[0]} names categories that do not exist`,
+  ResearchOptOutInvalidPermissions: (a) =>
+    `permission set ${a[0]} names DUO permissions that do not exist (bits: NRES 1, GRU 2, HMB 4, DS 8, POA 16)`,
   RecordRegistryZeroContentHash: () => "a record needs a content hash; zero was given",
   RecordRegistryZeroSubjectCommitment: (a) => `record ${a[0]} needs a subject commitment; zero was given`,
   RecordRegistryUnknownCategory: (a) => `${a[0]} is not a record category`,

@@ -18,6 +18,7 @@ import {
   Purpose,
   purposeMask,
   RecordCategory,
+  RequesterClass,
   RetractionReason,
 } from "../sdk/codes.js";
 import { consentDomain, signGrant, type GrantRequest } from "../sdk/consent.js";
@@ -27,6 +28,7 @@ import {
   ClaimRegistryV2Mock__factory,
   PatientRegistryV2Mock__factory,
   RecordRegistryV2Mock__factory,
+  ResearchOptOutRegistryV2Mock__factory,
 } from "../typechain-types/index.js";
 import { buildConsortium, type Consortium, testCommitment } from "./helpers/fixtures.js";
 import { spareAccount } from "./helpers/state.js";
@@ -238,8 +240,12 @@ const MATRIX: readonly RestrictedFunction[] = [
   {
     name: "ConsentRegistry.upgradeToAndCall",
     allowed: ["admin"],
-    prepare: async ({ consentRegistry, memberRegistry, patientRegistry, stranger }) => {
-      const implementation = await new ConsentRegistryV2Mock__factory(stranger).deploy(memberRegistry, patientRegistry);
+    prepare: async ({ consentRegistry, memberRegistry, patientRegistry, researchOptOutRegistry, stranger }) => {
+      const implementation = await new ConsentRegistryV2Mock__factory(stranger).deploy(
+        memberRegistry,
+        patientRegistry,
+        researchOptOutRegistry,
+      );
       return (caller) => consentRegistry.connect(caller).upgradeToAndCall(implementation, "0x");
     },
   },
@@ -264,6 +270,17 @@ const MATRIX: readonly RestrictedFunction[] = [
       const deadline = BigInt((await networkHelpers.time.latest()) + ONE_DAY);
       const signed = await signGrant(c.patient, domain, request, 0n, deadline);
       return (caller) => c.consentRegistry.connect(caller).grantBySig(signed);
+    },
+  },
+  {
+    name: "grantThirdParty",
+    allowed: ["patient"],
+    prepare: async (c) => {
+      const grant = { ...(await treatmentGrant(c, c.hospitalId)), purposes: purposeMask(Purpose.Research) };
+      return (caller) =>
+        c.consentRegistry
+          .connect(caller)
+          .grantThirdParty({ grant, requesterClass: RequesterClass.Academic, optIns: 0 });
     },
   },
   {
@@ -305,6 +322,22 @@ const MATRIX: readonly RestrictedFunction[] = [
         c.consentRegistry
           .connect(caller)
           .logAccess(c.patientId, RecordCategory.Medication, Purpose.Treatment, `0x${"ab".repeat(32)}`);
+    },
+  },
+  // ResearchOptOutRegistry: the patient (or a delegate with the Research scope); upgrades with the admin.
+  {
+    name: "ResearchOptOutRegistry.upgradeToAndCall",
+    allowed: ["admin"],
+    prepare: async ({ researchOptOutRegistry, patientRegistry, stranger }) => {
+      const implementation = await new ResearchOptOutRegistryV2Mock__factory(stranger).deploy(patientRegistry);
+      return (caller) => researchOptOutRegistry.connect(caller).upgradeToAndCall(implementation, "0x");
+    },
+  },
+  {
+    name: "setOptOut",
+    allowed: ["patient"],
+    prepare: async (c) => {
+      return (caller) => c.researchOptOutRegistry.connect(caller).setOptOut(c.patientId, true, 0, 0);
     },
   },
   // ClaimRegistry: the provider's and the insurer's claims officers, each on its own steps; the patient.

@@ -378,9 +378,9 @@ const GRANT_REFUSALS: readonly GrantRefusal[] = [
     error: () => ["ConsentRegistryInvalidPurposes", 0],
   },
   {
-    title: "with a purpose bit that names no Purpose (1 << 6)",
-    request: (c, now) => rawGrantRequest(c, now, { purposes: 1 << 6 }),
-    error: () => ["ConsentRegistryInvalidPurposes", 1 << 6],
+    title: "with a purpose bit that names no Purpose (1 << 11)",
+    request: (c, now) => rawGrantRequest(c, now, { purposes: 1 << 11 }),
+    error: () => ["ConsentRegistryInvalidPurposes", 1 << 11],
   },
   {
     title: "with defined purposes plus an undefined one",

@@ -46,6 +46,7 @@ async function deploymentOf(c: Consortium): Promise<MedchainDeployment> {
     authority: await c.authority.getAddress(),
     memberRegistry: await c.memberRegistry.getAddress(),
     patientRegistry: await c.patientRegistry.getAddress(),
+    researchOptOutRegistry: await c.researchOptOutRegistry.getAddress(),
     consentRegistry: await c.consentRegistry.getAddress(),
     recordRegistry: await c.recordRegistry.getAddress(),
     claimRegistry: await c.claimRegistry.getAddress(),

@@ -26,6 +26,7 @@ async function ignitionAddresses(c: Consortium): Promise<Record<string, string>>
     [IGNITION_CONTRACT_IDS.authority]: await c.authority.getAddress(),
     [IGNITION_CONTRACT_IDS.memberRegistry]: await c.memberRegistry.getAddress(),
     [IGNITION_CONTRACT_IDS.patientRegistry]: await c.patientRegistry.getAddress(),
+    [IGNITION_CONTRACT_IDS.researchOptOutRegistry]: await c.researchOptOutRegistry.getAddress(),
     [IGNITION_CONTRACT_IDS.consentRegistry]: await c.consentRegistry.getAddress(),
     [IGNITION_CONTRACT_IDS.recordRegistry]: await c.recordRegistry.getAddress(),
     [IGNITION_CONTRACT_IDS.claimRegistry]: await c.claimRegistry.getAddress(),
@@ -60,6 +61,7 @@ describe("SDK deployments", function () {
     const deployment = await loadDeployment(directory);
     expect(deployment.chainId).to.equal(chainId);
     expect(deployment.claimRegistry).to.equal(await c.claimRegistry.getAddress());
+    expect(deployment.researchOptOutRegistry).to.equal(await c.researchOptOutRegistry.getAddress());
 
     const medchain = await connectMedchain(c.registrar, deployment);
     expect(await medchain.memberRegistry.memberCount()).to.equal(3n);

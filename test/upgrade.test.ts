@@ -22,6 +22,7 @@ import {
   purposeMask,
   RecordCategory,
   RecordStatus,
+  RequesterClass,
   RetractionReason,
 } from "../sdk/codes.js";
 import {
@@ -40,6 +41,9 @@ import {
   type RecordRegistry,
   RecordRegistry__factory,
   RecordRegistryV2Mock__factory,
+  type ResearchOptOutRegistry,
+  ResearchOptOutRegistry__factory,
+  ResearchOptOutRegistryV2Mock__factory,
 } from "../typechain-types/index.js";
 import { buildConsortium, type Consortium, testCommitment } from "./helpers/fixtures.js";
 import { readDelegation, readMember, readOperator, readPatient, readRecovery, spareAccount } from "./helpers/state.js";
@@ -63,12 +67,18 @@ async function implementationOf(proxy: string): Promise<string> {
 
 /** The upgradeable registries, seen the same way. */
 interface UpgradeTarget {
-  name: "MemberRegistry" | "PatientRegistry" | "ConsentRegistry" | "RecordRegistry" | "ClaimRegistry";
+  name:
+    | "MemberRegistry"
+    | "PatientRegistry"
+    | "ResearchOptOutRegistry"
+    | "ConsentRegistry"
+    | "RecordRegistry"
+    | "ClaimRegistry";
   /** The registry's ABI at `address` (the proxy or an implementation). */
   at: (
     address: string,
     runner: HardhatEthersSigner,
-  ) => MemberRegistry | PatientRegistry | ConsentRegistry | RecordRegistry | ClaimRegistry;
+  ) => MemberRegistry | PatientRegistry | ResearchOptOutRegistry | ConsentRegistry | RecordRegistry | ClaimRegistry;
   proxyAddress: (c: Consortium) => Promise<string>;
   /** Deploys the registry's V2 mock implementation and returns its address. */
   deployV2: (c: Consortium) => Promise<string>;
@@ -102,6 +112,18 @@ const TARGETS: readonly UpgradeTarget[] = [
     initialize: (c, address) => PatientRegistry__factory.connect(address, c.stranger).initialize(c.authority, ONE_DAY),
   },
   {
+    name: "ResearchOptOutRegistry",
+    at: (address, runner) => ResearchOptOutRegistry__factory.connect(address, runner),
+    proxyAddress: (c) => c.researchOptOutRegistry.getAddress(),
+    deployV2: async (c) => {
+      const implementation = await new ResearchOptOutRegistryV2Mock__factory(c.stranger).deploy(c.patientRegistry);
+      return implementation.getAddress();
+    },
+    upgrade: (c, caller, implementation) =>
+      c.researchOptOutRegistry.connect(caller).upgradeToAndCall(implementation, "0x"),
+    initialize: (c, address) => ResearchOptOutRegistry__factory.connect(address, c.stranger).initialize(c.authority),
+  },
+  {
     name: "ConsentRegistry",
     at: (address, runner) => ConsentRegistry__factory.connect(address, runner),
     proxyAddress: (c) => c.consentRegistry.getAddress(),
@@ -109,6 +131,7 @@ const TARGETS: readonly UpgradeTarget[] = [
       const implementation = await new ConsentRegistryV2Mock__factory(c.stranger).deploy(
         c.memberRegistry,
         c.patientRegistry,
+        c.researchOptOutRegistry,
       );
       return implementation.getAddress();
     },
@@ -292,6 +315,16 @@ async function richConsortium(): Promise<Consortium> {
   await consentRegistry.connect(clinician).openBreakGlass(c.otherPatientId, EmergencyReason.Unconscious);
   await consentRegistry.connect(guardian).setBreakGlassAllowed(c.clinicId, false);
   await consentRegistry.connect(admin).setBreakGlassDuration(2 * 60 * 60);
+  // Research: patient 2 opts out of lab results and DUO GRU research; patient 1 gives the research institute
+  // (member 4) a third-party grant as an academic, with the identifiable-data opt-in.
+  await c.researchOptOutRegistry
+    .connect(otherPatient)
+    .setOptOut(c.otherPatientId, false, categoryMask(RecordCategory.LabResult), 1 << 1);
+  await consentRegistry.connect(spareAccount(c, 0)).grantThirdParty({
+    grant: { ...grant, grantee: 4n, purposes: purposeMask(Purpose.Research), consentFormHash: `0x${"00".repeat(32)}` },
+    requesterClass: RequesterClass.Academic,
+    optIns: 2,
+  });
   return c;
 }
 
@@ -352,6 +385,11 @@ async function readEverything(c: Consortium) {
             hasConsentForm: grant.hasConsentForm,
           },
           consentFormHash: await consentRegistry.getConsentFormHash(patientId, memberId),
+          thirdPartyTerms: await consentRegistry.getThirdPartyTerms(patientId, memberId).then((terms) => ({
+            thirdParty: terms.thirdParty,
+            requesterClass: terms.requesterClass,
+            optIns: terms.optIns,
+          })),
           breakGlass: { endsAt: breakGlass.endsAt, reason: breakGlass.reason, openedBy: breakGlass.openedBy },
         };
       }),
@@ -367,6 +405,19 @@ async function readEverything(c: Consortium) {
     ),
     breakGlassDuration: await consentRegistry.breakGlassDuration(),
   };
+  const { researchOptOutRegistry } = c;
+  const optOuts = await Promise.all(
+    patientIds.map(async (patientId) => {
+      const optOut = await researchOptOutRegistry.getOptOut(patientId);
+      return {
+        patientId,
+        wholly: optOut.wholly,
+        categories: optOut.categories,
+        permissions: optOut.permissions,
+        updatedAt: optOut.updatedAt,
+      };
+    }),
+  );
   const { recordRegistry } = c;
   const records = await Promise.all(
     RECORD_NUMBERS.map(async (n) => {
@@ -442,6 +493,7 @@ async function readEverything(c: Consortium) {
     batches,
     consent: consent.filter((entry) => entry.grant.expiresAt !== 0n || entry.breakGlass.endsAt !== 0n),
     consentCounters,
+    optOuts: optOuts.filter((optOut) => optOut.updatedAt !== 0n),
     memberCount,
     members,
     operators,
@@ -454,6 +506,7 @@ async function readEverything(c: Consortium) {
     authorities: [
       await memberRegistry.authority(),
       await patientRegistry.authority(),
+      await researchOptOutRegistry.authority(),
       await consentRegistry.authority(),
       await recordRegistry.authority(),
       await claimRegistry.authority(),
@@ -466,7 +519,12 @@ async function readEverything(c: Consortium) {
     ],
     recordRegistryMemberRegistry: await recordRegistry.memberRegistry(),
     patientRegistryMemberRegistry: await patientRegistry.memberRegistry(),
-    consentRegistryLinks: [await consentRegistry.memberRegistry(), await consentRegistry.patientRegistry()],
+    consentRegistryLinks: [
+      await consentRegistry.memberRegistry(),
+      await consentRegistry.patientRegistry(),
+      await consentRegistry.researchOptOutRegistry(),
+    ],
+    researchOptOutRegistryPatientRegistry: await researchOptOutRegistry.patientRegistry(),
   };
 }
 
@@ -558,7 +616,10 @@ describe("Upgrades", function () {
       expect(state.patients[2]?.recovery.newAccount).to.equal(spareAccount(c, 2).address);
       expect(state.delegations).to.have.length(3);
       expect(state.recoveryDelay).to.equal(BigInt(2 * ONE_DAY));
-      expect(state.consent).to.have.length(3); // two treatment grants and the claims grant to the insurer
+      // Two treatment grants, the claims grant to the insurer and the research institute's third-party grant.
+      expect(state.consent).to.have.length(4);
+      expect(state.consent.filter((entry) => entry.thirdPartyTerms.thirdParty)).to.have.length(1);
+      expect(state.optOuts).to.have.length(1);
       expect(state.consent.find((entry) => entry.grant.revokedAt !== 0n)?.breakGlass.endsAt).to.not.equal(0n);
       expect(state.consent.find((entry) => entry.grant.hasConsentForm)?.consentFormHash).to.equal(CONSENT_FORM_HASH);
       expect(state.consentCounters.nonces[2]).to.equal(7n);

@@ -8,14 +8,18 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
 import {IMemberRegistry} from "../interfaces/IMemberRegistry.sol";
 import {IPatientRegistry} from "../interfaces/IPatientRegistry.sol";
+import {IResearchOptOutRegistry} from "../interfaces/IResearchOptOutRegistry.sol";
 import {Categories, EmergencyReason, Purpose, Purposes, RecordCategory} from "../types/ConsentCodes.sol";
-import {Duties, Duty, MemberKind, MemberStatus} from "../types/MemberCodes.sol";
+import {Duties, Duty, MemberKind, MemberKinds, MemberStatus} from "../types/MemberCodes.sol";
 import {DelegateScopes, PatientStatus} from "../types/PatientCodes.sol";
+import {ExplicitOptIns, RequesterClass, RequesterClasses} from "../types/ResearchCodes.sol";
 import {ProxyEIP712} from "../utils/ProxyEIP712.sol";
 
 /// @title ConsentRegistry
 /// @notice Patients' consent to member organisations, signed directly or off chain (EIP-712, relayed), with
-/// audited emergency break-glass and an access log that records only authorised accesses.
+/// audited emergency break-glass and an access log that records only authorised accesses. Third parties
+/// receive grants with declared terms (requester class, explicit opt-ins); research purposes honour the
+/// patient's research opt-out.
 /// @dev Deployed behind a UUPS proxy; upgrades and `setBreakGlassDuration` are admin-role selectors,
 /// `setBreakGlassAllowed` is the guardian's. State lives in ERC-7201 namespaced storage. The EIP-712 domain
 /// is {ProxyEIP712}'s: name and version in code, the proxy as verifying contract, no storage.
@@ -43,10 +47,19 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
         mapping(uint64 patientId => uint256) nonces;
         mapping(uint64 patientId => mapping(uint32 memberId => BreakGlass)) breakGlass;
         mapping(uint32 memberId => BreakGlassRecord) breakGlassRecords;
+        // Appended for third-party grants (upgrade-safe: new fields only at the end).
+        mapping(uint64 patientId => mapping(uint32 grantee => ThirdPartyTerms)) thirdPartyTerms;
     }
 
     /// @notice EIP-712 type of a signed grant.
     bytes32 public constant GRANT_TYPEHASH = keccak256(
+        "Grant(uint64 patientId,uint32 grantee,uint32 categories,uint16 purposes,uint64 notBefore,"
+        "uint64 expiresAt,bytes32 consentFormHash,address signer,uint256 nonce,uint64 deadline)"
+    );
+    /// @notice EIP-712 type of a signed third-party grant: the signed {GRANT_TYPEHASH} grant, nested as an
+    /// EIP-712 struct member (its type appended to the encoding), with the requester class and the opt-ins.
+    bytes32 public constant THIRD_PARTY_GRANT_TYPEHASH = keccak256(
+        "ThirdPartyGrant(Grant grant,uint8 requesterClass,uint8 optIns)"
         "Grant(uint64 patientId,uint32 grantee,uint32 categories,uint16 purposes,uint64 notBefore,"
         "uint64 expiresAt,bytes32 consentFormHash,address signer,uint256 nonce,uint64 deadline)"
     );
@@ -73,14 +86,19 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
     /// @notice The consortium's patient registry.
     /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
     IPatientRegistry public immutable patientRegistry;
+    /// @notice The consortium's research opt-out registry, consulted for research purposes only.
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    IResearchOptOutRegistry public immutable researchOptOutRegistry;
 
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor(
         IMemberRegistry memberRegistry_,
-        IPatientRegistry patientRegistry_
+        IPatientRegistry patientRegistry_,
+        IResearchOptOutRegistry researchOptOutRegistry_
     ) ProxyEIP712("medchain ConsentRegistry", "1") {
         memberRegistry = memberRegistry_;
         patientRegistry = patientRegistry_;
+        researchOptOutRegistry = researchOptOutRegistry_;
         _disableInitializers();
     }
 
@@ -94,7 +112,7 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
     function grant(GrantRequest calldata request) external {
         bool byDelegate = _requireConsentActor(request.patientId, msg.sender);
         _supersedeSignatures(request.patientId);
-        _grant(request, msg.sender, byDelegate);
+        _grantToCareProvider(request, msg.sender, byDelegate);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -109,7 +127,7 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
             delegatedRequest.signature
         );
         bool byDelegate = _requireConsentActor(request.patientId, delegatedRequest.signer);
-        _grant(request, delegatedRequest.signer, byDelegate);
+        _grantToCareProvider(request, delegatedRequest.signer, byDelegate);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -132,6 +150,33 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
         );
         _requireConsentActor(request.patientId, delegatedRequest.signer);
         _revoke(request.patientId, request.grantee, delegatedRequest.signer);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function grantThirdParty(ThirdPartyGrantRequest calldata request) external {
+        bool byDelegate = _requireConsentActor(request.grant.patientId, msg.sender);
+        _supersedeSignatures(request.grant.patientId);
+        _grantToThirdParty(request, msg.sender, byDelegate);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function grantThirdPartyBySig(DelegatedThirdPartyGrantRequest calldata delegatedRequest) external {
+        ThirdPartyGrantRequest calldata request = delegatedRequest.request;
+        _useSignature(
+            request.grant.patientId,
+            delegatedRequest.signer,
+            delegatedRequest.nonce,
+            delegatedRequest.deadline,
+            _thirdPartyGrantStructHash(
+                request,
+                delegatedRequest.signer,
+                delegatedRequest.nonce,
+                delegatedRequest.deadline
+            ),
+            delegatedRequest.signature
+        );
+        bool byDelegate = _requireConsentActor(request.grant.patientId, delegatedRequest.signer);
+        _grantToThirdParty(request, delegatedRequest.signer, byDelegate);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -246,6 +291,30 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
     }
 
     /// @inheritdoc IConsentRegistry
+    function isAuthorizedForUse(
+        uint64 patientId,
+        uint32 memberId,
+        RecordCategory category,
+        Purpose purpose,
+        uint8 uses
+    ) external view returns (bool) {
+        if (!ExplicitOptIns.isValid(uses)) revert ConsentRegistryInvalidOptIns(uses);
+        Authorization authorization = _authorization(patientId, memberId, Categories.bit(category), purpose, false);
+        if (authorization == Authorization.None) return false;
+        // Emergency access and a care provider's (or an insurer's claims) grant serve the patient's own care and
+        // claims: identifiable data, never commercial use. A third party's grant allows what its opt-ins name.
+        ThirdPartyTerms memory terms = _storage().thirdPartyTerms[patientId][memberId];
+        uint8 allowed =
+            authorization == Authorization.Grant && terms.thirdParty ? terms.optIns : ExplicitOptIns.IDENTIFIABLE_DATA;
+        return uses & allowed == uses;
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function getThirdPartyTerms(uint64 patientId, uint32 grantee) external view returns (ThirdPartyTerms memory) {
+        return _storage().thirdPartyTerms[patientId][grantee];
+    }
+
+    /// @inheritdoc IConsentRegistry
     function getGrant(uint64 patientId, uint32 grantee) external view returns (Grant memory) {
         return _storage().grants[patientId][grantee];
     }
@@ -301,11 +370,68 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
         return _hashTypedData(_revokeStructHash(request, signer, nonce, deadline));
     }
 
+    /// @inheritdoc IConsentRegistry
+    function thirdPartyGrantDigest(
+        ThirdPartyGrantRequest calldata request,
+        address signer,
+        uint256 nonce,
+        uint64 deadline
+    ) external view returns (bytes32) {
+        return _hashTypedData(_thirdPartyGrantStructHash(request, signer, nonce, deadline));
+    }
+
     /// @dev Upgrades go through the consortium authority: `upgradeToAndCall` is an admin-role selector.
     function _authorizeUpgrade(address) internal override restricted {}
 
-    /// @dev The one place a grant is written; direct and signed paths share it.
-    function _grant(GrantRequest calldata request, address grantedBy, bool byDelegate) private {
+    /// @dev A plain grant: to a care provider, or to an insurer for insurance claims alone, and never for a
+    /// commercial purpose. Clears the terms of an earlier third-party grant to the same grantee.
+    function _grantToCareProvider(GrantRequest calldata request, address grantedBy, bool byDelegate) private {
+        MemberKind kind = _checkGrant(request);
+        if (
+            request.purposes & Purposes.COMMERCIAL != 0 ||
+            !(MemberKinds.isCareProvider(kind) ||
+                (kind == MemberKind.Insurer && request.purposes == Purposes.bit(Purpose.InsuranceClaim)))
+        ) {
+            revert ConsentRegistryThirdPartyGrantRequired(request.grantee, kind, request.purposes);
+        }
+        _writeGrant(request, grantedBy, byDelegate);
+        mapping(uint32 => ThirdPartyTerms) storage termsOf = _storage().thirdPartyTerms[request.patientId];
+        if (termsOf[request.grantee].thirdParty) delete termsOf[request.grantee];
+    }
+
+    /// @dev A third-party grant: the grantee's kind must allow the requester class, and commercial use needs
+    /// the patient's explicit opt-in. Stores the terms beside the grant.
+    function _grantToThirdParty(ThirdPartyGrantRequest calldata request, address grantedBy, bool byDelegate) private {
+        GrantRequest calldata grantRequest = request.grant;
+        MemberKind kind = _checkGrant(grantRequest);
+        RequesterClass requesterClass = request.requesterClass;
+        if (!RequesterClasses.isAllowedFor(kind, requesterClass)) {
+            revert ConsentRegistryRequesterClassNotAllowed(grantRequest.grantee, kind, requesterClass);
+        }
+        uint8 optIns = request.optIns;
+        if (!ExplicitOptIns.isValid(optIns)) revert ConsentRegistryInvalidOptIns(optIns);
+        if (
+            (grantRequest.purposes & Purposes.COMMERCIAL != 0 || requesterClass == RequesterClass.Commercial) &&
+            optIns & ExplicitOptIns.COMMERCIAL_USE == 0
+        ) {
+            revert ConsentRegistryExplicitOptInRequired(
+                grantRequest.patientId,
+                grantRequest.grantee,
+                ExplicitOptIns.COMMERCIAL_USE,
+                optIns
+            );
+        }
+        _writeGrant(grantRequest, grantedBy, byDelegate);
+        _storage().thirdPartyTerms[grantRequest.patientId][grantRequest.grantee] = ThirdPartyTerms({
+            thirdParty: true,
+            requesterClass: requesterClass,
+            optIns: optIns
+        });
+        emit ThirdPartyTermsSet(grantRequest.patientId, grantRequest.grantee, requesterClass, optIns);
+    }
+
+    /// @dev The checks every grant passes (sets, window, an active grantee); returns the grantee's kind.
+    function _checkGrant(GrantRequest calldata request) private view returns (MemberKind kind) {
         if (!Categories.isValid(request.categories)) revert ConsentRegistryInvalidCategories(request.categories);
         if (!Purposes.isValid(request.purposes)) revert ConsentRegistryInvalidPurposes(request.purposes);
         if (request.expiresAt <= request.notBefore) {
@@ -314,11 +440,14 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
         if (request.expiresAt <= block.timestamp) {
             revert ConsentRegistryExpiryInPast(request.expiresAt, uint64(block.timestamp));
         }
-        if (!memberRegistry.isActiveMember(request.grantee)) {
-            MemberStatus status = memberRegistry.getMember(request.grantee).status;
-            revert ConsentRegistryGranteeNotActive(request.grantee, status);
-        }
+        IMemberRegistry.Member memory grantee = memberRegistry.getMember(request.grantee);
+        if (grantee.status != MemberStatus.Active)
+            revert ConsentRegistryGranteeNotActive(request.grantee, grantee.status);
+        kind = grantee.kind;
+    }
 
+    /// @dev The one place a grant is written; direct and signed paths, plain and third-party, share it.
+    function _writeGrant(GrantRequest calldata request, address grantedBy, bool byDelegate) private {
         ConsentRegistryStorage storage $ = _storage();
         Grant storage stored = $.grants[request.patientId][request.grantee];
         bool hadConsentForm = stored.hasConsentForm;
@@ -409,8 +538,9 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
     }
 
     /// @dev Constant work: the grant slot, the break-glass slots only without a grant, then one status read in
-    /// each registry only when a grant or an emergency access applies. `categories` is a non-empty bitmask;
-    /// a grant must cover all of it.
+    /// each registry only when a grant or an emergency access applies, and last one opt-out slot (research
+    /// purposes) or one terms slot (commercial purposes). `categories` is a non-empty bitmask; a grant must
+    /// cover all of it, and a research opt-out of any of it refuses the whole.
     function _authorization(
         uint64 patientId,
         uint32 memberId,
@@ -420,12 +550,13 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
     ) private view returns (Authorization authorization) {
         ConsentRegistryStorage storage $ = _storage();
         Grant memory stored = $.grants[patientId][memberId];
+        uint16 purposeBit = Purposes.bit(purpose);
         if (
             stored.revokedAt == 0 &&
             stored.notBefore <= block.timestamp &&
             block.timestamp < stored.expiresAt &&
             stored.categories & categories == categories &&
-            stored.purposes & Purposes.bit(purpose) != 0
+            stored.purposes & purposeBit != 0
         ) {
             authorization = Authorization.Grant;
         } else if (purpose == Purpose.Treatment && _isBreakGlassOpen(patientId, memberId)) {
@@ -435,6 +566,17 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
         }
         if (!memberKnownActive && !memberRegistry.isActiveMember(memberId)) return Authorization.None;
         if (!patientRegistry.isActivePatient(patientId)) return Authorization.None;
+        // Only research and commercial purposes pay for a further read (break-glass is for treatment alone).
+        if (purposeBit & (Purposes.RESEARCH | Purposes.COMMERCIAL) == 0) return authorization;
+        if (purposeBit & Purposes.RESEARCH != 0) {
+            IResearchOptOutRegistry.OptOut memory optOut = researchOptOutRegistry.getOptOut(patientId);
+            if (optOut.wholly || optOut.categories & categories != 0) return Authorization.None;
+        } else {
+            // A commercial purpose. Defence in depth: a grant covering a commercial purpose was only ever stored with the opt-in.
+            if ($.thirdPartyTerms[patientId][memberId].optIns & ExplicitOptIns.COMMERCIAL_USE == 0) {
+                return Authorization.None;
+            }
+        }
     }
 
     /// @dev Open: not ended, the organisation still holds the right, and opened since the right was last taken.
@@ -478,6 +620,23 @@ contract ConsentRegistry is IConsentRegistry, ProxyEIP712, AccessManagedUpgradea
                     signer,
                     nonce,
                     deadline
+                )
+            );
+    }
+
+    function _thirdPartyGrantStructHash(
+        ThirdPartyGrantRequest calldata request,
+        address signer,
+        uint256 nonce,
+        uint64 deadline
+    ) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    THIRD_PARTY_GRANT_TYPEHASH,
+                    _grantStructHash(request.grant, signer, nonce, deadline),
+                    request.requesterClass,
+                    request.optIns
                 )
             );
     }

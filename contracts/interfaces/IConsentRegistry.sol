@@ -3,12 +3,18 @@ pragma solidity 0.8.30;
 
 import {EmergencyReason, Purpose, RecordCategory} from "../types/ConsentCodes.sol";
 import {MemberKind, MemberStatus} from "../types/MemberCodes.sol";
+import {RequesterClass} from "../types/ResearchCodes.sol";
 
 /// @title IConsentRegistry
 /// @notice Patients' consent to member organisations: which record categories, for which purposes, within
 /// which window; signed off chain (EIP-712) and relayed so patients never pay gas; audited emergency
 /// break-glass; and an access log that refuses to record an access that was not authorised.
-/// @dev One grant per (patient, grantee) pair, in one storage slot: {isAuthorized} does constant work.
+/// Third parties (insurers beyond claims, research institutes, regulators, companies) receive grants with
+/// declared terms: a requester class allowed for their member kind, and the patient's explicit opt-ins for
+/// commercial use and for identifiable data, never set by default. Research purposes are never authorised
+/// for a patient who opted out of research (IResearchOptOutRegistry).
+/// @dev One grant per (patient, grantee) pair, in one storage slot: {isAuthorized} does constant work (plus
+/// one opt-out slot in the opt-out registry for research purposes, and one terms slot for third parties).
 /// History lives in events. Grants refer to `patientId` and `memberId`, never to accounts.
 interface IConsentRegistry {
     /// @notice What a patient grants an organisation. Used directly and inside {DelegatedGrantRequest}.
@@ -48,6 +54,32 @@ interface IConsentRegistry {
         bytes signature;
     }
 
+    /// @notice A grant to a third party: the grant, the requester class the grantee acts as, and the
+    /// patient's explicit opt-ins (ExplicitOptIns bits). Used directly and inside
+    /// {DelegatedThirdPartyGrantRequest}.
+    struct ThirdPartyGrantRequest {
+        GrantRequest grant;
+        RequesterClass requesterClass;
+        uint8 optIns; // ExplicitOptIns: COMMERCIAL_USE, IDENTIFIABLE_DATA
+    }
+
+    /// @notice A {ThirdPartyGrantRequest} signed off chain (EIP-712) by the patient or a consent delegate.
+    struct DelegatedThirdPartyGrantRequest {
+        ThirdPartyGrantRequest request;
+        address signer;
+        uint256 nonce;
+        uint64 deadline;
+        bytes signature;
+    }
+
+    /// @notice The terms of a third-party grant as stored beside it (all zero for a grant to a care provider
+    /// or an insurer's claims grant).
+    struct ThirdPartyTerms {
+        bool thirdParty; // the grant was made through {grantThirdParty} / {grantThirdPartyBySig}
+        RequesterClass requesterClass;
+        uint8 optIns;
+    }
+
     /// @notice A stored grant (one slot). The consent-form hash lives beside it, read by {getConsentFormHash}.
     struct Grant {
         uint32 categories;
@@ -80,6 +112,15 @@ interface IConsentRegistry {
         uint64 notBefore,
         uint64 expiresAt,
         bytes32 consentFormHash
+    );
+
+    /// @notice Emitted with {ConsentGranted} when the grant is a third party's: the class it acts as and the
+    /// patient's explicit opt-ins.
+    event ThirdPartyTermsSet(
+        uint64 indexed patientId,
+        uint32 indexed grantee,
+        RequesterClass requesterClass,
+        uint8 optIns
     );
 
     /// @notice Emitted when patient `patientId`'s grant to `grantee` is revoked by `revokedBy`.
@@ -183,6 +224,20 @@ interface IConsentRegistry {
     /// @notice Emergency access must last within [`minDuration`, `maxDuration`] seconds; `duration` does not.
     error ConsentRegistryBreakGlassDurationOutOfRange(uint64 duration, uint64 minDuration, uint64 maxDuration);
 
+    /// @notice A grant to member `grantee` (of `kind`) for `purposes` must go through {grantThirdParty}: the
+    /// grantee is not a care provider (an insurer's grant for insurance claims alone excepted), or a purpose
+    /// is commercial.
+    error ConsentRegistryThirdPartyGrantRequired(uint32 grantee, MemberKind kind, uint16 purposes);
+
+    /// @notice Member `grantee` (of `kind`) may not act as `requesterClass`.
+    error ConsentRegistryRequesterClassNotAllowed(uint32 grantee, MemberKind kind, RequesterClass requesterClass);
+
+    /// @notice The grant needs the patient's explicit opt-ins `required` (ExplicitOptIns bits); it holds `given`.
+    error ConsentRegistryExplicitOptInRequired(uint64 patientId, uint32 grantee, uint8 required, uint8 given);
+
+    /// @notice `optIns` holds bits that name no explicit opt-in.
+    error ConsentRegistryInvalidOptIns(uint8 optIns);
+
     /// @notice Organisation `memberId` is not authorised now to access patient `patientId`'s `category`
     /// records for `purpose`; the access is refused and not logged.
     error ConsentRegistryAccessNotAuthorized(
@@ -218,6 +273,16 @@ interface IConsentRegistry {
     /// @notice Same as {revoke}, signed off chain and relayed by anyone. Emits {ConsentRevoked}.
     function revokeBySig(DelegatedRevokeRequest calldata delegatedRequest) external;
 
+    /// @notice Grants a third party access under declared terms: the grantee's member kind must allow
+    /// `requesterClass`; a commercial purpose or requester needs the COMMERCIAL_USE opt-in; a third party's
+    /// access to identifiable data needs the IDENTIFIABLE_DATA opt-in ({isAuthorizedForUse}).
+    /// @dev Caller and nonce as {grant}. Emits {ConsentGranted} and {ThirdPartyTermsSet}.
+    function grantThirdParty(ThirdPartyGrantRequest calldata request) external;
+
+    /// @notice Same as {grantThirdParty}, signed off chain by the patient or a consent delegate; anyone may
+    /// relay. Emits {ConsentGranted} and {ThirdPartyTermsSet}.
+    function grantThirdPartyBySig(DelegatedThirdPartyGrantRequest calldata delegatedRequest) external;
+
     /// @notice Moves patient `patientId`'s signature nonce to `newNonce` (at most `MAX_NONCE_JUMP` ahead),
     /// voiding every outstanding signature with a lower nonce.
     /// @dev Caller: the patient's current account or a consent delegate. Emits {NoncesInvalidated}.
@@ -252,9 +317,12 @@ interface IConsentRegistry {
 
     /// @notice Whether organisation `memberId` may access patient `patientId`'s `category` records for
     /// `purpose` now: an unrevoked grant covering both, inside its window, or an open emergency access (for
-    /// treatment only); and in every case an active organisation and an active patient.
+    /// treatment only); and in every case an active organisation and an active patient. A research purpose is
+    /// never authorised while the patient opts out of research for the category; a commercial purpose never
+    /// without the patient's explicit COMMERCIAL_USE opt-in.
     /// @dev Constant work: one grant slot (and, only without a grant, one break-glass slot), then one status
-    /// read in each of the member and patient registries.
+    /// read in each of the member and patient registries; one opt-out slot for research purposes, one terms
+    /// slot for commercial ones.
     function isAuthorized(
         uint64 patientId,
         uint32 memberId,
@@ -293,6 +361,21 @@ interface IConsentRegistry {
     /// @notice Seconds an emergency access lasts.
     function breakGlassDuration() external view returns (uint64);
 
+    /// @notice Whether organisation `memberId` may access patient `patientId`'s `category` records for `purpose`
+    /// in the ways `uses` names (ExplicitOptIns bits: COMMERCIAL_USE, IDENTIFIABLE_DATA): {isAuthorized},
+    /// and the grant's terms allow every use named. A care provider's or an insurer's claims grant allows
+    /// identifiable data (the patient's own care and claims), never commercial use.
+    function isAuthorizedForUse(
+        uint64 patientId,
+        uint32 memberId,
+        RecordCategory category,
+        Purpose purpose,
+        uint8 uses
+    ) external view returns (bool);
+
+    /// @notice The terms stored beside patient `patientId`'s grant to `grantee`.
+    function getThirdPartyTerms(uint64 patientId, uint32 grantee) external view returns (ThirdPartyTerms memory);
+
     /// @notice Patient `patientId`'s current signature nonce.
     function nonces(uint64 patientId) external view returns (uint256);
 
@@ -307,6 +390,14 @@ interface IConsentRegistry {
     /// @notice The EIP-712 digest `signer` signs for `request` with `nonce` and `deadline`.
     function revokeDigest(
         RevokeRequest calldata request,
+        address signer,
+        uint256 nonce,
+        uint64 deadline
+    ) external view returns (bytes32);
+
+    /// @notice The EIP-712 digest `signer` signs for a third-party grant `request` with `nonce` and `deadline`.
+    function thirdPartyGrantDigest(
+        ThirdPartyGrantRequest calldata request,
         address signer,
         uint256 nonce,
         uint64 deadline

@@ -7,9 +7,11 @@ import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
 import {IMemberRegistry} from "../interfaces/IMemberRegistry.sol";
 import {IPatientRegistry} from "../interfaces/IPatientRegistry.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {IResearchOptOutRegistry} from "../interfaces/IResearchOptOutRegistry.sol";
 import {MemberRegistry} from "../governance/MemberRegistry.sol";
 import {PatientRegistry} from "../identity/PatientRegistry.sol";
 import {RecordRegistry} from "../records/RecordRegistry.sol";
+import {ResearchOptOutRegistry} from "../research/ResearchOptOutRegistry.sol";
 import {StudyRegistry} from "../research/StudyRegistry.sol";
 
 /// @notice A second MemberRegistry implementation, used only by tests to prove an upgrade keeps all state.
@@ -39,8 +41,9 @@ contract ConsentRegistryV2Mock is ConsentRegistry {
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor(
         IMemberRegistry memberRegistry_,
-        IPatientRegistry patientRegistry_
-    ) ConsentRegistry(memberRegistry_, patientRegistry_) {}
+        IPatientRegistry patientRegistry_,
+        IResearchOptOutRegistry researchOptOutRegistry_
+    ) ConsentRegistry(memberRegistry_, patientRegistry_, researchOptOutRegistry_) {}
 
     /// @notice Marks the new implementation.
     function version() external pure returns (uint256) {
@@ -82,6 +85,18 @@ contract ClaimRegistryV2Mock is ClaimRegistry {
 contract StudyRegistryV2Mock is StudyRegistry {
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor(IMemberRegistry memberRegistry_) StudyRegistry(memberRegistry_) {}
+
+    /// @notice Marks the new implementation.
+    function version() external pure returns (uint256) {
+        return 2;
+    }
+}
+
+/// @notice A second ResearchOptOutRegistry implementation, used only by tests to prove an upgrade keeps all state.
+/// @custom:oz-upgrades-from ResearchOptOutRegistry
+contract ResearchOptOutRegistryV2Mock is ResearchOptOutRegistry {
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IPatientRegistry patientRegistry_) ResearchOptOutRegistry(patientRegistry_) {}
 
     /// @notice Marks the new implementation.
     function version() external pure returns (uint256) {

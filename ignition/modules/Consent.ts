@@ -2,6 +2,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 import GovernanceModule from "./Governance.js";
 import IdentityModule from "./Identity.js";
+import OptOutModule from "./OptOut.js";
 import { CONSENT_GUARDIAN_SELECTORS, ConsortiumRole } from "./roles.js";
 import { deployUupsProxy } from "./uups.js";
 
@@ -9,7 +10,8 @@ import { deployUupsProxy } from "./uups.js";
 export const DEFAULT_BREAK_GLASS_DURATION_SECONDS = 4 * 60 * 60;
 
 /**
- * The ConsentRegistry behind a UUPS proxy. The guardian may take an organisation's break-glass right at
+ * The ConsentRegistry behind a UUPS proxy, over the member, patient and research opt-out registries (it
+ * refuses research purposes to patients who opted out). The guardian may take an organisation's break-glass right at
  * once; `setBreakGlassDuration` and upgrades stay with the admin role.
  *
  * Parameters (module "Consent"):
@@ -18,12 +20,13 @@ export const DEFAULT_BREAK_GLASS_DURATION_SECONDS = 4 * 60 * 60;
 export default buildModule("Consent", (m) => {
   const { authority, memberRegistry } = m.useModule(GovernanceModule);
   const { patientRegistry } = m.useModule(IdentityModule);
+  const { researchOptOutRegistry } = m.useModule(OptOutModule);
   const breakGlassDuration = m.getParameter("breakGlassDuration", DEFAULT_BREAK_GLASS_DURATION_SECONDS);
 
   const { implementation: consentRegistryImplementation, proxy: consentRegistry } = deployUupsProxy(
     m,
     "ConsentRegistry",
-    [memberRegistry, patientRegistry],
+    [memberRegistry, patientRegistry, researchOptOutRegistry],
     [authority, breakGlassDuration],
   );
 

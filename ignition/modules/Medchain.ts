@@ -12,6 +12,7 @@ import ClaimsModule from "./Claims.js";
 import ConsentModule from "./Consent.js";
 import GovernanceModule from "./Governance.js";
 import IdentityModule from "./Identity.js";
+import OptOutModule from "./OptOut.js";
 import RecordsModule from "./Records.js";
 import { ConsortiumRole } from "./roles.js";
 
@@ -105,6 +106,7 @@ export function buildMedchainModule(initialMembers: readonly InitialMember[]) {
 
     const { authority, memberRegistry } = m.useModule(GovernanceModule);
     const { patientRegistry } = m.useModule(IdentityModule);
+    const { researchOptOutRegistry } = m.useModule(OptOutModule);
     const { consentRegistry } = m.useModule(ConsentModule);
     const { recordRegistry } = m.useModule(RecordsModule);
     const { claimRegistry } = m.useModule(ClaimsModule);
@@ -114,14 +116,30 @@ export function buildMedchainModule(initialMembers: readonly InitialMember[]) {
 
     const grantAdmin = m.call(authority, "grantRole", [ConsortiumRole.Admin, admin, adminExecutionDelay], {
       id: "GrantAdminRole",
-      after: [GovernanceModule, IdentityModule, ConsentModule, RecordsModule, ClaimsModule, ...membersAdmitted],
+      after: [
+        GovernanceModule,
+        IdentityModule,
+        OptOutModule,
+        ConsentModule,
+        RecordsModule,
+        ClaimsModule,
+        ...membersAdmitted,
+      ],
     });
     m.call(authority, "renounceRole", [ConsortiumRole.Admin, deployer], {
       id: "DeployerRenouncesAdminRole",
       after: [grantAdmin],
     });
 
-    return { authority, memberRegistry, patientRegistry, consentRegistry, recordRegistry, claimRegistry };
+    return {
+      authority,
+      memberRegistry,
+      patientRegistry,
+      researchOptOutRegistry,
+      consentRegistry,
+      recordRegistry,
+      claimRegistry,
+    };
   });
 }
 

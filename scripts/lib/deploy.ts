@@ -11,12 +11,14 @@ import {
   MemberRegistry__factory,
   PatientRegistry__factory,
   RecordRegistry__factory,
+  ResearchOptOutRegistry__factory,
   type ClaimRegistry,
   type ConsentRegistry,
   type ConsortiumAuthority,
   type MemberRegistry,
   type PatientRegistry,
   type RecordRegistry,
+  type ResearchOptOutRegistry,
 } from "../../typechain-types/index.js";
 import type { MedchainDeployParameters } from "./deploy-parameters.js";
 
@@ -43,6 +45,7 @@ export interface Deployment {
   authority: ConsortiumAuthority;
   memberRegistry: MemberRegistry;
   patientRegistry: PatientRegistry;
+  researchOptOutRegistry: ResearchOptOutRegistry;
   consentRegistry: ConsentRegistry;
   recordRegistry: RecordRegistry;
   claimRegistry: ClaimRegistry;
@@ -83,6 +86,10 @@ export async function deployMedchain(connection: Connection, options: DeployOpti
     authority: ConsortiumAuthority__factory.connect(await deployed.authority.getAddress(), deployer),
     memberRegistry: MemberRegistry__factory.connect(await deployed.memberRegistry.getAddress(), deployer),
     patientRegistry: PatientRegistry__factory.connect(await deployed.patientRegistry.getAddress(), deployer),
+    researchOptOutRegistry: ResearchOptOutRegistry__factory.connect(
+      await deployed.researchOptOutRegistry.getAddress(),
+      deployer,
+    ),
     consentRegistry: ConsentRegistry__factory.connect(await deployed.consentRegistry.getAddress(), deployer),
     recordRegistry: RecordRegistry__factory.connect(await deployed.recordRegistry.getAddress(), deployer),
     claimRegistry: ClaimRegistry__factory.connect(await deployed.claimRegistry.getAddress(), deployer),
@@ -141,7 +148,13 @@ export async function readAdmittedMembers(
 /** The registries of a deployment made from a parameter file, connected to the deploying account. */
 export type DeployedRegistries = Pick<
   Deployment,
-  "authority" | "memberRegistry" | "patientRegistry" | "consentRegistry" | "recordRegistry" | "claimRegistry"
+  | "authority"
+  | "memberRegistry"
+  | "patientRegistry"
+  | "researchOptOutRegistry"
+  | "consentRegistry"
+  | "recordRegistry"
+  | "claimRegistry"
 >;
 
 /**
@@ -165,6 +178,10 @@ export async function deployWithParameters(
     authority: ConsortiumAuthority__factory.connect(await deployed.authority.getAddress(), deployer),
     memberRegistry: MemberRegistry__factory.connect(await deployed.memberRegistry.getAddress(), deployer),
     patientRegistry: PatientRegistry__factory.connect(await deployed.patientRegistry.getAddress(), deployer),
+    researchOptOutRegistry: ResearchOptOutRegistry__factory.connect(
+      await deployed.researchOptOutRegistry.getAddress(),
+      deployer,
+    ),
     consentRegistry: ConsentRegistry__factory.connect(await deployed.consentRegistry.getAddress(), deployer),
     recordRegistry: RecordRegistry__factory.connect(await deployed.recordRegistry.getAddress(), deployer),
     claimRegistry: ClaimRegistry__factory.connect(await deployed.claimRegistry.getAddress(), deployer),

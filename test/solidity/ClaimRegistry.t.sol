@@ -17,6 +17,7 @@ import {Categories, Purpose, Purposes, RecordCategory} from "../../contracts/typ
 import {Duties, Duty, MemberKind, MemberStatus} from "../../contracts/types/MemberCodes.sol";
 import {DeactivationReason, DelegateScopes} from "../../contracts/types/PatientCodes.sol";
 import {RecordStatus, RetractionReason} from "../../contracts/types/RecordCodes.sol";
+import {ExplicitOptIns, RequesterClass} from "../../contracts/types/ResearchCodes.sol";
 import {MedchainTestBase} from "./utils/MedchainTestBase.sol";
 
 /// @notice Proves ClaimRegistry's guarantees: only a ClaimsOfficer of an active hospital or clinic submits, to an
@@ -426,8 +427,15 @@ contract ClaimRegistryTest is MedchainTestBase {
             uint64(START),
             uint64(START + 30 days)
         );
+        // Every other purpose, even commercial ones, through a third-party grant with every opt-in.
         request.purposes = Purposes.ALL & ~Purposes.bit(Purpose.InsuranceClaim);
-        consentRegistry.grant(request);
+        consentRegistry.grantThirdParty(
+            IConsentRegistry.ThirdPartyGrantRequest({
+                grant: request,
+                requesterClass: RequesterClass.Insurer,
+                optIns: ExplicitOptIns.ALL
+            })
+        );
         consentRegistry.grant(_grantRequest(otherInsurerId, Categories.ALL, uint64(START), uint64(START + 30 days)));
         vm.stopPrank();
         _expectSubmitRevert(_defaultSubmission(), hospitalClaimsOfficer, _notAuthorized(_defaultCategories()));

@@ -603,11 +603,18 @@ contract ConsentHandler is CommonBase {
                 patientId: cast.patientIds[p],
                 grantee: _member(m),
                 categories: uint32(bound(categories, 1, Categories.ALL)),
-                purposes: uint16(bound(purposes, 1, Purposes.ALL)),
+                purposes: _plainPurposes(purposes),
                 notBefore: notBefore,
                 expiresAt: uint64(notBefore + bound(lifetimeSeed, 1, MAX_GRANT_LIFETIME)),
                 consentFormHash: bytes32(0)
             });
+    }
+
+    /// @dev A non-empty purpose set a plain grant to a care provider may hold: no commercial purpose (those need a
+    /// third-party grant, ThirdPartyConsent.t.sol).
+    function _plainPurposes(uint16 seed) private pure returns (uint16 purposes) {
+        purposes = uint16(bound(seed, 1, Purposes.ALL)) & ~Purposes.COMMERCIAL;
+        if (purposes == 0) purposes = Purposes.bit(Purpose.Treatment);
     }
 
     /// @dev Sets and window are valid by construction; the grant must end after now, and both parties be active.

@@ -62,7 +62,7 @@ contract ConsentRegistryTest is MedchainTestBase {
             patientId,
             hospitalId,
             uint32(bound(categories, 1, Categories.ALL)),
-            uint16(bound(purposes, 1, Purposes.ALL)),
+            _plainPurposes(purposes),
             notBefore,
             uint64(notBefore + bound(lifetime, minLifetime, 2 * 365 days))
         );
@@ -114,7 +114,7 @@ contract ConsentRegistryTest is MedchainTestBase {
         // Raw values almost never form valid sets: also try valid ones, the empty sets, and sets with a bit
         // beyond the defined values.
         uint32 validCategories = uint32(bound(categories, 1, Categories.ALL));
-        uint16 validPurposes = uint16(bound(purposes, 1, Purposes.ALL));
+        uint16 validPurposes = _plainPurposes(purposes);
         uint32 strayCategory = uint32(uint256(1) << bound(categories, uint8(type(RecordCategory).max) + 1, 31));
         uint16 strayPurpose = uint16(uint256(1) << bound(purposes, uint8(type(Purpose).max) + 1, 15));
         _checkGrantSets(validCategories, validPurposes);
@@ -281,7 +281,7 @@ contract ConsentRegistryTest is MedchainTestBase {
             signerPatientId,
             clinicId,
             uint32(bound(categories, 1, Categories.ALL)),
-            uint16(bound(purposes, 1, Purposes.ALL)),
+            _plainPurposes(purposes),
             uint64(START),
             uint64(START + 90 days)
         );
@@ -858,7 +858,7 @@ contract ConsentRegistryTest is MedchainTestBase {
             patientId,
             hospitalId,
             uint32(bound(granted, 1, Categories.ALL)),
-            uint16(bound(purposes, 1, Purposes.ALL)),
+            _plainPurposes(purposes),
             uint64(START + 1 days),
             uint64(START + 30 days)
         );
@@ -1107,7 +1107,7 @@ contract ConsentRegistryTest is MedchainTestBase {
             signerPatientId,
             clinicId,
             uint32(bound(categories, 1, Categories.ALL)),
-            uint16(bound(purposes, 1, Purposes.ALL)),
+            _plainPurposes(purposes),
             uint64(START),
             uint64(START + bound(lifetime, 1, 365 days))
         );
@@ -1405,12 +1405,13 @@ contract ConsentRegistryTest is MedchainTestBase {
     function _checkGrantSets(uint32 categories, uint16 purposes) internal {
         IConsentRegistry.GrantRequest memory request = _request(
             patientId,
-            insurerId,
+            clinicId,
             categories,
             purposes,
             uint64(START),
             uint64(START + 1 days)
         );
+        bool commercial = purposes & Purposes.COMMERCIAL != 0;
         if (!Categories.isValid(categories)) {
             assertTrue(categories == 0 || categories > Categories.ALL, "invalid means empty or beyond ALL");
             vm.expectRevert(
@@ -1419,11 +1420,21 @@ contract ConsentRegistryTest is MedchainTestBase {
         } else if (!Purposes.isValid(purposes)) {
             assertTrue(purposes == 0 || purposes > Purposes.ALL, "invalid means empty or beyond ALL");
             vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.ConsentRegistryInvalidPurposes.selector, purposes));
+        } else if (commercial) {
+            // A commercial purpose needs a third-party grant, whoever the grantee.
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IConsentRegistry.ConsentRegistryThirdPartyGrantRequired.selector,
+                    clinicId,
+                    MemberKind.Clinic,
+                    purposes
+                )
+            );
         }
         vm.prank(patient);
         consentRegistry.grant(request);
-        if (Categories.isValid(categories) && Purposes.isValid(purposes)) {
-            IConsentRegistry.Grant memory stored = consentRegistry.getGrant(patientId, insurerId);
+        if (Categories.isValid(categories) && Purposes.isValid(purposes) && !commercial) {
+            IConsentRegistry.Grant memory stored = consentRegistry.getGrant(patientId, clinicId);
             assertEq(uint256(stored.categories), categories, "valid categories stored");
             assertEq(uint256(stored.purposes), purposes, "valid purposes stored");
         }
@@ -1434,9 +1445,9 @@ contract ConsentRegistryTest is MedchainTestBase {
     function _checkGrantWindow(uint64 notBefore, uint64 expiresAt) internal {
         IConsentRegistry.GrantRequest memory request = _request(
             patientId,
-            insurerId,
+            clinicId,
             Categories.ALL,
-            Purposes.ALL,
+            Purposes.ALL & ~Purposes.COMMERCIAL,
             notBefore,
             expiresAt
         );
@@ -1457,7 +1468,7 @@ contract ConsentRegistryTest is MedchainTestBase {
         vm.prank(patient);
         consentRegistry.grant(request);
         if (valid) {
-            IConsentRegistry.Grant memory stored = consentRegistry.getGrant(patientId, insurerId);
+            IConsentRegistry.Grant memory stored = consentRegistry.getGrant(patientId, clinicId);
             assertEq(uint256(stored.notBefore), notBefore, "valid notBefore stored");
             assertEq(uint256(stored.expiresAt), expiresAt, "valid expiresAt stored");
         }
@@ -1476,6 +1487,13 @@ contract ConsentRegistryTest is MedchainTestBase {
             expected,
             string.concat("isAuthorizedForCategories: ", message)
         );
+    }
+
+    /// @dev A non-empty purpose set a plain grant to a care provider may hold: no commercial purpose (those need a
+    /// third-party grant, ThirdPartyConsent.t.sol).
+    function _plainPurposes(uint16 seed) internal pure returns (uint16 purposes) {
+        purposes = uint16(bound(seed, 1, Purposes.ALL)) & ~Purposes.COMMERCIAL;
+        if (purposes == 0) purposes = Purposes.bit(Purpose.Treatment);
     }
 
     function _category(uint8 seed) internal pure returns (RecordCategory) {

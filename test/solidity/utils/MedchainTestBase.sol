@@ -12,16 +12,19 @@ import {IConsentRegistry} from "../../../contracts/interfaces/IConsentRegistry.s
 import {IMemberRegistry} from "../../../contracts/interfaces/IMemberRegistry.sol";
 import {IPatientRegistry} from "../../../contracts/interfaces/IPatientRegistry.sol";
 import {IRecordRegistry} from "../../../contracts/interfaces/IRecordRegistry.sol";
+import {IResearchOptOutRegistry} from "../../../contracts/interfaces/IResearchOptOutRegistry.sol";
 import {RecordRegistry} from "../../../contracts/records/RecordRegistry.sol";
+import {ResearchOptOutRegistry} from "../../../contracts/research/ResearchOptOutRegistry.sol";
 import {ConsortiumRoles} from "../../../contracts/types/ConsortiumRoles.sol";
 import {Duties, Duty, MemberKind} from "../../../contracts/types/MemberCodes.sol";
 import {Test} from "./Vm.sol";
 
 /// @notice The medchain system as the Ignition modules deploy it, built in Solidity: the consortium
-/// authority (admin: the test contract), MemberRegistry, PatientRegistry, ConsentRegistry, RecordRegistry and
-/// ClaimRegistry behind ERC-1967 proxies, the role selectors wired as in `ignition/modules/Governance.ts` and
-/// `ignition/modules/Consent.ts` (`ignition/modules/Records.ts` and `ignition/modules/Claims.ts` wire none:
-/// upgrades stay with the admin), three member organisations and their operators.
+/// authority (admin: the test contract), MemberRegistry, PatientRegistry, ResearchOptOutRegistry,
+/// ConsentRegistry, RecordRegistry and ClaimRegistry behind ERC-1967 proxies, the role selectors wired as in
+/// `ignition/modules/Governance.ts` and `ignition/modules/Consent.ts` (`ignition/modules/OptOut.ts`,
+/// `ignition/modules/Records.ts` and `ignition/modules/Claims.ts` wire none: upgrades stay with the admin),
+/// three member organisations and their operators.
 abstract contract MedchainTestBase is Test {
     /// @notice The recovery delay Ignition deploys with (`DEFAULT_RECOVERY_DELAY_SECONDS`).
     uint64 internal constant RECOVERY_DELAY = 3 days;
@@ -33,6 +36,8 @@ abstract contract MedchainTestBase is Test {
     MemberRegistry internal memberRegistry;
     PatientRegistry internal patientRegistryImplementation;
     PatientRegistry internal patientRegistry;
+    ResearchOptOutRegistry internal researchOptOutRegistryImplementation;
+    ResearchOptOutRegistry internal researchOptOutRegistry;
     ConsentRegistry internal consentRegistryImplementation;
     ConsentRegistry internal consentRegistry;
     RecordRegistry internal recordRegistryImplementation;
@@ -115,10 +120,23 @@ abstract contract MedchainTestBase is Test {
         );
         vm.label(address(patientRegistry), "PatientRegistry");
 
-        // Consent module: ConsentRegistry proxy over both registry proxies.
+        // OptOut module: ResearchOptOutRegistry proxy over the patient registry proxy.
+        researchOptOutRegistryImplementation = new ResearchOptOutRegistry(IPatientRegistry(address(patientRegistry)));
+        researchOptOutRegistry = ResearchOptOutRegistry(
+            address(
+                new ERC1967Proxy(
+                    address(researchOptOutRegistryImplementation),
+                    abi.encodeCall(ResearchOptOutRegistry.initialize, (address(authority)))
+                )
+            )
+        );
+        vm.label(address(researchOptOutRegistry), "ResearchOptOutRegistry");
+
+        // Consent module: ConsentRegistry proxy over the member, patient and opt-out registry proxies.
         consentRegistryImplementation = new ConsentRegistry(
             IMemberRegistry(address(memberRegistry)),
-            IPatientRegistry(address(patientRegistry))
+            IPatientRegistry(address(patientRegistry)),
+            IResearchOptOutRegistry(address(researchOptOutRegistry))
         );
         consentRegistry = ConsentRegistry(
             address(

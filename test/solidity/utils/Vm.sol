@@ -38,6 +38,9 @@ interface Vm {
     /// @notice Reads storage slot `slot` of `target`.
     function load(address target, bytes32 slot) external view returns (bytes32 data);
 
+    /// @notice Writes `value` to storage slot `slot` of `target` (to build states no call sequence reaches).
+    function store(address target, bytes32 slot, bytes32 value) external;
+
     function toString(uint256 value) external pure returns (string memory);
 
     function toString(address value) external pure returns (string memory);
