@@ -407,14 +407,28 @@ export const ALL_CATEGORIES = (1 << Object.keys(RecordCategory).length) - 1;
  * ```
  */
 export const ALL_PURPOSES = (1 << Object.keys(Purpose).length) - 1;
-/** The research purposes, HRESCH and its kinds (`Purposes.RESEARCH`): what a research opt-out withholds. */
+/**
+ * The research purposes, HRESCH and its kinds (`Purposes.RESEARCH`): what a research opt-out withholds.
+ *
+ * @example
+ * ```ts
+ * (purposes & RESEARCH_PURPOSES) !== 0; // the grant covers some research
+ * ```
+ */
 export const RESEARCH_PURPOSES =
   (1 << Purpose.Research) |
   (1 << Purpose.ClinicalTrialResearch) |
   (1 << Purpose.BiomedicalResearch) |
   (1 << Purpose.DiseaseSpecificResearch) |
   (1 << Purpose.PopulationOriginsResearch);
-/** The commercial purposes (`Purposes.COMMERCIAL`): a grant holding one needs the COMMERCIAL_USE opt-in. */
+/**
+ * The commercial purposes (`Purposes.COMMERCIAL`): a grant holding one needs the COMMERCIAL_USE opt-in.
+ *
+ * @example
+ * ```ts
+ * const commercial = (request.purposes & COMMERCIAL_PURPOSES) !== 0;
+ * ```
+ */
 export const COMMERCIAL_PURPOSES = 1 << Purpose.Marketing;
 
 /**
@@ -468,7 +482,14 @@ export function codeName(codes: Readonly<Record<string, number | bigint>>, value
   return Object.keys(codes).find((name) => BigInt(codes[name] ?? -1) === wanted) ?? String(value);
 }
 
-/** Who asks for data, as a class (`RequesterClass` in Solidity), checked against the member's kind. */
+/**
+ * Who asks for data, as a class (`RequesterClass` in Solidity), checked against the member's kind.
+ *
+ * @example
+ * ```ts
+ * const request = thirdPartyGrantRequest({ grant, granteeKind: MemberKind.ResearchInstitute, requesterClass: RequesterClass.Academic });
+ * ```
+ */
 export const RequesterClass = {
   Academic: 0,
   NonProfit: 1,
@@ -507,14 +528,28 @@ export function requesterClassAllowedFor(kind: MemberKind, requesterClass: Reque
   }
 }
 
-/** What a patient explicitly opts in to on a third-party grant (`ExplicitOptIns` in Solidity); combine with `|`. */
+/**
+ * What a patient explicitly opts in to on a third-party grant (`ExplicitOptIns` in Solidity); combine with `|`.
+ *
+ * @example
+ * ```ts
+ * const optIns = [ExplicitOptIn.CommercialUse, ExplicitOptIn.IdentifiableData]; // only what the patient ticked
+ * ```
+ */
 export const ExplicitOptIn = {
   /** Commercial use: a commercial purpose (HMARKT) or a commercial requester. */
   CommercialUse: 1 << 0,
   /** Access by a third party to data that identifies the patient (or can re-identify her). */
   IdentifiableData: 1 << 1,
 } as const;
-/** Every explicit opt-in defined today (`ExplicitOptIns.ALL`). */
+/**
+ * Every explicit opt-in defined today (`ExplicitOptIns.ALL`).
+ *
+ * @example
+ * ```ts
+ * (optIns & ~ALL_EXPLICIT_OPT_INS) === 0; // names only defined opt-ins
+ * ```
+ */
 export const ALL_EXPLICIT_OPT_INS = Object.values(ExplicitOptIn).reduce((mask, bit) => mask | bit, 0);
 
 /**
@@ -554,7 +589,14 @@ export const DataUse = {
 /** A {@link DataUse} value (a DUO numeric id). */
 export type DataUse = (typeof DataUse)[keyof typeof DataUse];
 
-/** The DUO data use permissions in the order of their bit in a permission set (`DataUse.permissionBit`). */
+/**
+ * The DUO data use permissions in the order of their bit in a permission set (`DataUse.permissionBit`).
+ *
+ * @example
+ * ```ts
+ * DATA_USE_PERMISSIONS.includes(DataUse.HMB); // true: HMB is a permission, not a modifier
+ * ```
+ */
 export const DATA_USE_PERMISSIONS: readonly DataUse[] = [
   DataUse.NRES,
   DataUse.GRU,
@@ -562,7 +604,14 @@ export const DATA_USE_PERMISSIONS: readonly DataUse[] = [
   DataUse.DS,
   DataUse.POA,
 ];
-/** Every permission bit (`DataUse.ALL_PERMISSION_BITS`). */
+/**
+ * Every permission bit (`DataUse.ALL_PERMISSION_BITS`).
+ *
+ * @example
+ * ```ts
+ * await (await patientClient.research.optOut(patientId, { permissions: ALL_DATA_USE_PERMISSION_BITS })).wait();
+ * ```
+ */
 export const ALL_DATA_USE_PERMISSION_BITS = (1 << DATA_USE_PERMISSIONS.length) - 1;
 
 /**
@@ -579,7 +628,30 @@ export function dataUsePermissionBit(id: number): number {
   return index < 0 ? 0 : 1 << index;
 }
 
-/** A coded legal basis for using opted-out patients' data (`LegalBasis` in Solidity); `None`: no exception. */
+/**
+ * The name of DUO id `value` with its `DUO:` id (`"HMB (DUO:0000006)"`), or the bare `DUO:` id when this
+ * list does not know it.
+ *
+ * @example
+ * ```ts
+ * dataUseName(DataUse.HMB); // "HMB (DUO:0000006)"
+ * ```
+ */
+export function dataUseName(value: unknown): string {
+  const id = Number(value);
+  const name = Object.entries(DataUse).find(([, code]) => code === id)?.[0];
+  const curie = `DUO:${String(value).padStart(7, "0")}`;
+  return name === undefined ? curie : `${name} (${curie})`;
+}
+
+/**
+ * A coded legal basis for using opted-out patients' data (`LegalBasis` in Solidity); `None`: no exception.
+ *
+ * @example
+ * ```ts
+ * const registration = studyRegistration({ ...input, purpose: Purpose.PublicHealth, legalBasis: LegalBasis.CommunicableDiseaseControl });
+ * ```
+ */
 export const LegalBasis = {
   None: 0,
   CommunicableDiseaseControl: 1,
@@ -590,7 +662,14 @@ export const LegalBasis = {
 /** A {@link LegalBasis} value. */
 export type LegalBasis = (typeof LegalBasis)[keyof typeof LegalBasis];
 
-/** How a dataset was de-identified (`DeidentificationMethod` in Solidity). */
+/**
+ * How a dataset was de-identified (`DeidentificationMethod` in Solidity).
+ *
+ * @example
+ * ```ts
+ * const manifest = datasetManifest({ ...input, method: DeidentificationMethod.KAnonymity, k: 5 });
+ * ```
+ */
 export const DeidentificationMethod = {
   KAnonymity: 0,
   DifferentialPrivacy: 1,
@@ -599,7 +678,14 @@ export const DeidentificationMethod = {
 /** A {@link DeidentificationMethod} value. */
 export type DeidentificationMethod = (typeof DeidentificationMethod)[keyof typeof DeidentificationMethod];
 
-/** Lifecycle of a study (`StudyStatus` in Solidity); `None` marks an unknown id. */
+/**
+ * Lifecycle of a study (`StudyStatus` in Solidity); `None` marks an unknown id.
+ *
+ * @example
+ * ```ts
+ * (await client.research.study(studyId)).status === BigInt(StudyStatus.Approved);
+ * ```
+ */
 export const StudyStatus = {
   None: 0,
   Proposed: 1,

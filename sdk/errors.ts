@@ -13,6 +13,8 @@ import {
 import {
   ClaimStatus,
   codeName,
+  dataUseName,
+  DeidentificationMethod,
   Duty,
   EmergencyReason,
   MemberKind,
@@ -21,15 +23,8 @@ import {
   RecordCategory,
   RecordStatus,
   RequesterClass,
+  StudyStatus,
 } from "./codes.js";
-import {
-  DEIDENTIFICATION_METHOD,
-  duoName,
-  RESEARCH_MEMBER_KIND,
-  RESEARCH_PURPOSE,
-  RESEARCH_REQUESTER_CLASS,
-  STUDY_STATUS,
-} from "./research-codes.js";
 
 /**
  * Base class of every error the SDK throws: a one-line `shortMessage`, optional `details`, the `cause`.
@@ -304,41 +299,39 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   StudyRegistryEthicsApprovalExpired: (a) =>
     `${studyLabel(a[0])}'s ethics approval expired at ${isoTime(a[1])} (it is now ${isoTime(a[2])}); renew it first`,
   StudyRegistryRequesterClassNotAllowed: (a) =>
-    `organisation ${a[0]}, a ${codeName(RESEARCH_MEMBER_KIND, a[1])}, may not act as ` +
-    `${codeName(RESEARCH_REQUESTER_CLASS, a[2])}`,
+    `organisation ${a[0]}, a ${codeName(MemberKind, a[1])}, may not act as ` + `${codeName(RequesterClass, a[2])}`,
   StudyRegistryCommercialUseBarred: (a) =>
-    `commercial use of de-identified datasets is barred (requester class ${codeName(RESEARCH_REQUESTER_CLASS, a[0])}, ` +
-    `purpose ${codeName(RESEARCH_PURPOSE, a[1])}); companies need each patient's explicit opt-in`,
-  StudyRegistryNotResearchPurpose: (a) =>
-    `${codeName(RESEARCH_PURPOSE, a[0])} is neither a research purpose nor PublicHealth`,
+    `commercial use of de-identified datasets is barred (requester class ${codeName(RequesterClass, a[0])}, ` +
+    `purpose ${codeName(Purpose, a[1])}); companies need each patient's explicit opt-in`,
+  StudyRegistryNotResearchPurpose: (a) => `${codeName(Purpose, a[0])} is neither a research purpose nor PublicHealth`,
   StudyRegistryNoDataUsePermission: () =>
     "the data use codes name no DUO permission (NRES, GRU, HMB, DS or POA); a study needs exactly one",
   StudyRegistryTwoDataUsePermissions: (a) =>
-    `a study has exactly one DUO permission; ${duoName(a[0])} and ${duoName(a[1])} are two`,
+    `a study has exactly one DUO permission; ${dataUseName(a[0])} and ${dataUseName(a[1])} are two`,
   StudyRegistryUnknownDataUseCode: (a) => `${a[0]} is neither a DUO data use permission nor a DUO modifier`,
-  StudyRegistryDuplicateDataUseCode: (a) => `${duoName(a[0])} is listed twice`,
+  StudyRegistryDuplicateDataUseCode: (a) => `${dataUseName(a[0])} is listed twice`,
   StudyRegistryTooManyDataUseCodes: (a) => `a study lists at most ${a[1]} DUO codes; this one lists ${a[0]}`,
   StudyRegistryDiseaseCodeRequired: () => "DUO DS (disease specific research) needs a MONDO disease code",
   StudyRegistryUnexpectedDiseaseCode: (a) =>
-    `only DUO DS carries a disease code; ${duoName(a[0])} was given disease code ${a[1]}`,
+    `only DUO DS carries a disease code; ${dataUseName(a[0])} was given disease code ${a[1]}`,
   StudyRegistryInvalidCategories: (a) => `category set ${a[0]} is empty or names categories that do not exist`,
   StudyRegistryInvalidTerm: (a) =>
     `a study's term must end after it starts and after now (${isoTime(a[2])}); ${isoTime(a[0])} – ${isoTime(a[1])} does not`,
   StudyRegistryMinimumKTooLow: (a) => `a study's minimum k must be at least ${a[1]}; ${a[0]} is too low`,
   StudyRegistryUnknownStudy: (a) => `no study has id ${a[0]}`,
   StudyRegistryInvalidStatusTransition: (a) =>
-    `study ${a[0]} is ${codeName(STUDY_STATUS, a[1])}; that decision needs another status`,
+    `study ${a[0]} is ${codeName(StudyStatus, a[1])}; that decision needs another status`,
   StudyRegistryStudyNotApproved: (a) =>
-    `study ${a[0]} is ${codeName(STUDY_STATUS, a[1])}, not Approved: its datasets cannot be published or used`,
+    `study ${a[0]} is ${codeName(StudyStatus, a[1])}, not Approved: its datasets cannot be published or used`,
   StudyRegistryCustodianNotCareProvider: (a) =>
-    `only hospitals and clinics publish datasets; organisation ${a[0]} is a ${codeName(RESEARCH_MEMBER_KIND, a[1])}`,
+    `only hospitals and clinics publish datasets; organisation ${a[0]} is a ${codeName(MemberKind, a[1])}`,
   StudyRegistryZeroCohortRoot: () => "a dataset needs its cohort's Merkle root; zero was given",
   StudyRegistryCohortEmpty: () => "a dataset's cohort cannot be empty",
   StudyRegistryZeroMethodDocument: () => "a dataset needs the hash of its de-identification method document",
   StudyRegistryZeroManifestHash: () => "a dataset needs the hash of its off-chain manifest; zero was given",
   StudyRegistryKBelowMinimum: (a) => `k (or minimum cell size) ${a[1]} is below study ${a[0]}'s minimum of ${a[2]}`,
   StudyRegistryInvalidPrivacyParameters: (a) =>
-    `${codeName(DEIDENTIFICATION_METHOD, a[0])} does not take k ${a[1]} and epsilon × 1000 ${a[2]}: differential ` +
+    `${codeName(DeidentificationMethod, a[0])} does not take k ${a[1]} and epsilon × 1000 ${a[2]}: differential ` +
     "privacy takes an epsilon (1 to 10,000 thousandths) and no k, the other methods a k and no epsilon",
   StudyRegistryCohortInconsistent: (a) =>
     `the manifest contradicts itself: a cohort of ${a[0]} cannot have k (or a minimum cell size) of ${a[1]} ` +

@@ -1,18 +1,22 @@
 import { isHexString, ZeroHash } from "ethers";
 
 import { type RecordAnchor, RecordBatchBuilder, type RecordBatch } from "./batches.js";
-import { ALL_CATEGORIES, codeName } from "./codes.js";
-import { MedchainInputError } from "./errors.js";
 import {
-  DEIDENTIFICATION_METHOD,
-  DUO_MODIFIER,
-  DUO_PERMISSION,
-  duoName,
-  RESEARCH_LEGAL_BASIS,
-  RESEARCH_MEMBER_KIND,
-  RESEARCH_PURPOSE,
-  RESEARCH_REQUESTER_CLASS,
-} from "./research-codes.js";
+  ALL_CATEGORIES,
+  codeName,
+  DATA_USE_PERMISSIONS,
+  DataUse,
+  dataUseName,
+  dataUsePermissionBit,
+  DeidentificationMethod,
+  isResearchPurpose,
+  LegalBasis,
+  MemberKind,
+  Purpose,
+  RequesterClass,
+  requesterClassAllowedFor,
+} from "./codes.js";
+import { MedchainInputError } from "./errors.js";
 
 /**
  * Research on de-identified data (`StudyRegistry`, docs/research.md): a research member registers a study,
@@ -229,31 +233,8 @@ export interface Cohort {
 const UINT16_MAX = 2 ** 16 - 1;
 const UINT32_MAX = 2 ** 32 - 1;
 const UINT64_MAX = 2n ** 64n - 1n;
-const PERMISSIONS: readonly number[] = Object.values(DUO_PERMISSION);
-const MODIFIERS: readonly number[] = Object.values(DUO_MODIFIER);
-const PERMISSION_BIT: Readonly<Record<number, number>> = {
-  [DUO_PERMISSION.NRES]: 1 << 0,
-  [DUO_PERMISSION.GRU]: 1 << 1,
-  [DUO_PERMISSION.HMB]: 1 << 2,
-  [DUO_PERMISSION.DS]: 1 << 3,
-  [DUO_PERMISSION.POA]: 1 << 4,
-};
-const RESEARCH_PURPOSES: readonly number[] = [
-  RESEARCH_PURPOSE.Research,
-  RESEARCH_PURPOSE.ClinicalTrialResearch,
-  RESEARCH_PURPOSE.BiomedicalResearch,
-  RESEARCH_PURPOSE.DiseaseSpecificResearch,
-  RESEARCH_PURPOSE.PopulationOriginsResearch,
-];
-/** `RequesterClasses.isAllowedFor`: the classes each member kind may act as. */
-const ALLOWED_CLASSES: Readonly<Record<number, readonly number[]>> = {
-  [RESEARCH_MEMBER_KIND.Hospital]: [RESEARCH_REQUESTER_CLASS.Hospital, RESEARCH_REQUESTER_CLASS.Academic],
-  [RESEARCH_MEMBER_KIND.Clinic]: [RESEARCH_REQUESTER_CLASS.Hospital],
-  [RESEARCH_MEMBER_KIND.Insurer]: [RESEARCH_REQUESTER_CLASS.Insurer],
-  [RESEARCH_MEMBER_KIND.ResearchInstitute]: [RESEARCH_REQUESTER_CLASS.Academic, RESEARCH_REQUESTER_CLASS.NonProfit],
-  [RESEARCH_MEMBER_KIND.Regulator]: [RESEARCH_REQUESTER_CLASS.Government],
-  [RESEARCH_MEMBER_KIND.Company]: [RESEARCH_REQUESTER_CLASS.Commercial],
-};
+const PERMISSIONS: readonly number[] = DATA_USE_PERMISSIONS;
+const MODIFIERS: readonly number[] = Object.values(DataUse).filter((id) => !PERMISSIONS.includes(id));
 
 function fail(message: string, field: string): never {
   throw new MedchainInputError(message, { field });
@@ -319,10 +300,13 @@ export function orderedDataUse(codes: readonly number[]): number[] {
       fail(`${String(id)} is neither a DUO data use permission nor a DUO modifier`, "dataUse");
     }
     const first = codes.indexOf(id);
-    if (first < index) fail(`${duoName(id)} is listed twice (at positions ${first} and ${index})`, "dataUse");
+    if (first < index) fail(`${dataUseName(id)} is listed twice (at positions ${first} and ${index})`, "dataUse");
     if (isPermission) {
       if (permission !== undefined) {
-        fail(`a study has exactly one DUO permission; ${duoName(permission)} and ${duoName(id)} are two`, "dataUse");
+        fail(
+          `a study has exactly one DUO permission; ${dataUseName(permission)} and ${dataUseName(id)} are two`,
+          "dataUse",
+        );
       }
       permission = id;
     }
@@ -359,26 +343,25 @@ export function orderedDataUse(codes: readonly number[]): number[] {
  * ```
  */
 export function studyRegistration(input: StudyRegistrationInput): StudyRegistration {
-  const purpose = code(input.purpose, RESEARCH_PURPOSE, "purpose", "purpose");
-  const requesterClass = code(input.requesterClass, RESEARCH_REQUESTER_CLASS, "requesterClass", "requester class");
-  if (requesterClass === RESEARCH_REQUESTER_CLASS.Commercial) {
+  const purpose = code(input.purpose, Purpose, "purpose", "purpose");
+  const requesterClass = code(input.requesterClass, RequesterClass, "requesterClass", "requester class");
+  if (requesterClass === RequesterClass.Commercial) {
     fail("commercial use of de-identified datasets is barred: the requester class is Commercial", "requesterClass");
   }
-  if (purpose === RESEARCH_PURPOSE.Marketing) {
+  if (purpose === Purpose.Marketing) {
     fail("commercial use of de-identified datasets is barred: the purpose is Marketing (HMARKT)", "purpose");
   }
   if (input.sponsorKind !== undefined) {
-    const kind = code(input.sponsorKind, RESEARCH_MEMBER_KIND, "sponsorKind", "member kind");
-    if (!(ALLOWED_CLASSES[kind] ?? []).includes(requesterClass)) {
+    const kind = code(input.sponsorKind, MemberKind, "sponsorKind", "member kind");
+    if (!requesterClassAllowedFor(kind as MemberKind, requesterClass as RequesterClass)) {
       fail(
-        `a ${codeName(RESEARCH_MEMBER_KIND, kind)} may not act as ` +
-          `${codeName(RESEARCH_REQUESTER_CLASS, requesterClass)}`,
+        `a ${codeName(MemberKind, kind)} may not act as ` + `${codeName(RequesterClass, requesterClass)}`,
         "requesterClass",
       );
     }
   }
-  if (!RESEARCH_PURPOSES.includes(purpose) && purpose !== RESEARCH_PURPOSE.PublicHealth) {
-    fail(`${codeName(RESEARCH_PURPOSE, purpose)} is neither a research purpose nor PublicHealth`, "purpose");
+  if (!isResearchPurpose(purpose as Purpose) && purpose !== Purpose.PublicHealth) {
+    fail(`${codeName(Purpose, purpose)} is neither a research purpose nor PublicHealth`, "purpose");
   }
   const protocolHash = hash32(input.protocolHash, "protocolHash", "the protocol hash");
   const ethicsApprovalHash = hash32(input.ethicsApprovalHash, "ethicsApprovalHash", "the ethics approval hash");
@@ -389,11 +372,11 @@ export function studyRegistration(input: StudyRegistrationInput): StudyRegistrat
   }
   const dataUse = orderedDataUse(input.dataUse);
   const diseaseCode = wholeNumber(input.diseaseCode ?? 0, UINT32_MAX, "diseaseCode", "the disease code");
-  if (dataUse[0] === DUO_PERMISSION.DS && diseaseCode === 0) {
+  if (dataUse[0] === DataUse.DS && diseaseCode === 0) {
     fail("DUO DS (disease specific research) needs a MONDO disease code", "diseaseCode");
   }
-  if (dataUse[0] !== DUO_PERMISSION.DS && diseaseCode !== 0) {
-    fail(`only DUO DS carries a disease code; ${duoName(dataUse[0])} was given ${diseaseCode}`, "diseaseCode");
+  if (dataUse[0] !== DataUse.DS && diseaseCode !== 0) {
+    fail(`only DUO DS carries a disease code; ${dataUseName(dataUse[0])} was given ${diseaseCode}`, "diseaseCode");
   }
   const categories = wholeNumber(input.categories, UINT32_MAX, "categories", "the category set");
   if (categories === 0 || (categories & ~ALL_CATEGORIES) !== 0) {
@@ -410,7 +393,7 @@ export function studyRegistration(input: StudyRegistrationInput): StudyRegistrat
   const minimumK = wholeNumber(input.minimumK, UINT16_MAX, "minimumK", "the minimum k");
   if (minimumK < MINIMUM_K_FLOOR)
     fail(`the minimum k must be at least ${MINIMUM_K_FLOOR}; got ${minimumK}`, "minimumK");
-  const legalBasis = code(input.legalBasis ?? 0, RESEARCH_LEGAL_BASIS, "legalBasis", "legal basis");
+  const legalBasis = code(input.legalBasis ?? 0, LegalBasis, "legalBasis", "legal basis");
   return {
     protocolHash,
     ethicsApprovalHash,
@@ -461,11 +444,11 @@ export function datasetManifest(input: DatasetManifestInput): DatasetManifest {
   if (cohortSize === 0) fail("a dataset's cohort cannot be empty", "cohortSize");
   const methodDocumentHash = hash32(input.methodDocumentHash, "methodDocumentHash", "the method document hash");
   const manifestHash = hash32(input.manifestHash, "manifestHash", "the manifest hash");
-  const method = code(input.method, DEIDENTIFICATION_METHOD, "method", "de-identification method");
+  const method = code(input.method, DeidentificationMethod, "method", "de-identification method");
   const k = wholeNumber(input.k ?? 0, UINT32_MAX, "k", "k");
   const epsilonMillis = wholeNumber(input.epsilonMillis ?? 0, UINT32_MAX, "epsilonMillis", "epsilon × 1000");
-  const methodName = codeName(DEIDENTIFICATION_METHOD, method);
-  if (method === DEIDENTIFICATION_METHOD.DifferentialPrivacy) {
+  const methodName = codeName(DeidentificationMethod, method);
+  if (method === DeidentificationMethod.DifferentialPrivacy) {
     if (k !== 0) fail(`${methodName} takes no k; got ${k}`, "k");
     if (epsilonMillis === 0 || epsilonMillis > MAX_EPSILON_MILLIS) {
       fail(`${methodName} needs epsilon × 1000 from 1 to ${MAX_EPSILON_MILLIS}; got ${epsilonMillis}`, "epsilonMillis");
@@ -488,11 +471,7 @@ export function datasetManifest(input: DatasetManifestInput): DatasetManifest {
   if (optedOutIncluded > cohortSize) {
     fail(`${optedOutIncluded} opted-out patients cannot be included in a cohort of ${cohortSize}`, "optedOutIncluded");
   }
-  if (
-    optedOutIncluded !== 0 &&
-    input.study !== undefined &&
-    Number(input.study.legalBasis) === RESEARCH_LEGAL_BASIS.None
-  ) {
+  if (optedOutIncluded !== 0 && input.study !== undefined && Number(input.study.legalBasis) === LegalBasis.None) {
     fail(
       `the study has no legal basis, so its datasets cannot include opted-out patients (${optedOutIncluded} given)`,
       "optedOutIncluded",
@@ -528,7 +507,7 @@ export function optOutApplies(
 ): boolean {
   if (optOut === undefined) return false;
   if (optOut.wholly) return true;
-  const permissionBit = BigInt(PERMISSION_BIT[dataUsePermission] ?? 0);
+  const permissionBit = BigInt(dataUsePermissionBit(dataUsePermission));
   if ((BigInt(optOut.permissions) & permissionBit) !== 0n) return true;
   return (BigInt(optOut.categories) & (1n << BigInt(category))) !== 0n;
 }

@@ -3,6 +3,11 @@ import { expect } from "chai";
 import { keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 
 import {
+  RequesterClass,
+  Purpose,
+  MemberKind,
+  DeidentificationMethod,
+  DataUse,
   buildCohort,
   categoryMask,
   datasetManifest,
@@ -23,12 +28,11 @@ import {
   type StudyRegistrationInput,
 } from "../sdk/index.js";
 
-// The issue-8 code values this test uses (sdk/research-codes.ts holds them until sdk/codes.ts does).
-const PURPOSE = { Treatment: 0, PublicHealth: 4, Marketing: 5, BiomedicalResearch: 7, PatientRequested: 10 };
-const CLASS = { Academic: 0, NonProfit: 1, Hospital: 3, Commercial: 5 };
-const KIND = { Hospital: 0, Clinic: 1, ResearchInstitute: 3, Company: 5 };
-const DUO = { NRES: 4, GRU: 42, HMB: 6, DS: 7, POA: 11, NPUNCU: 18, PUB: 19, IRB: 21 };
-const METHOD = { KAnonymity: 0, DifferentialPrivacy: 1, AggregateTables: 2 };
+const PURPOSE = Purpose;
+const CLASS = RequesterClass;
+const KIND = MemberKind;
+const DUO = DataUse;
+const METHOD = DeidentificationMethod;
 const NOW = 1_750_000_000n;
 const hash = (text: string): string => keccak256(toUtf8Bytes(text));
 
@@ -166,7 +170,7 @@ describe("SDK research: orderedDataUse", function () {
   });
 
   it("accepts random lists iff at most 16 codes, all known, none twice, exactly one permission", function () {
-    const permissions = [DUO.NRES, DUO.GRU, DUO.HMB, DUO.DS, DUO.POA];
+    const permissions: number[] = [DUO.NRES, DUO.GRU, DUO.HMB, DUO.DS, DUO.POA];
     const modifiers = [12, 15, 16, 18, 19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 43, 44, 45, 46];
     const pool = [...permissions, ...modifiers, 0, 1, 17, 23, 47];
     let seed = 0x6d6564;
