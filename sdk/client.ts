@@ -1,6 +1,13 @@
-import { isAddress, type ContractRunner, type Provider, type Signer } from "ethers";
+import { isAddress, type ContractRunner, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
 
-import type { IConsentRegistry, IMemberRegistry, IPatientRegistry, IRecordRegistry } from "../typechain-types/index.js";
+import type {
+  IConsentRegistry,
+  IMemberRegistry,
+  IPatientRegistry,
+  IRecordRegistry,
+  IResearchOptOutRegistry,
+  IStudyRegistry,
+} from "../typechain-types/index.js";
 import type { IClaimRegistry } from "../typechain-types/contracts/interfaces/IClaimRegistry.js";
 import {
   verifyProofBundleOnChain,
@@ -31,6 +38,7 @@ import {
   RetractionReason,
   type Duty as DutyCode,
   type EmergencyReason as EmergencyReasonCode,
+  type LegalBasis as LegalBasisCode,
   type Purpose as PurposeCode,
   type RecordCategory as RecordCategoryCode,
   type RetractionReason as RetractionReasonCode,
@@ -39,18 +47,22 @@ import {
   consentDomain,
   signGrant,
   signRevoke,
+  signThirdPartyGrant,
   type DelegatedRequest,
   type GrantRequest,
   type RevokeRequest,
+  type ThirdPartyGrantRequest,
 } from "./consent.js";
 import { connectMedchain, type MedchainContracts, type MedchainDeployment } from "./deployment.js";
 import { MedchainError, MedchainInputError } from "./errors.js";
 import { BlockTimes, collectEvents, pagedEvents, type EventPage, type EventQueryOptions } from "./events.js";
+import type { DatasetManifest, StudyRegistration } from "./research.js";
 import { MedchainTransaction, requireEventInReceipt, sendMedchainTransaction } from "./transactions.js";
 
 /**
  * The SDK's entry point: {@link MedchainClient.connect} checks the node's chain against the deployment and
- * returns one object grouped by concern — `members`, `patients`, `consent`, `records`, `claims` — whose reads
+ * return one object grouped by concern — `members`, `patients`, `consent`, `records`, `claims`, `research`
+ * — whose reads
  * return typed values and whose writes return a {@link MedchainTransaction} that waits for the receipt and
  * gives the domain result (ids read from events). Writes that need an operator duty check it before anything
  * is signed ({@link MedchainDutyError}); every refusal by a contract arrives as a decoded
@@ -724,6 +736,95 @@ export class MedchainConsent {
   }
 
   /**
+   * Grants a third party (an insurer beyond claims, a research institute, a regulator, a company) directly,
+   * under declared terms (`thirdPartyGrantRequest`): its requester class and the patient's explicit opt-ins.
+   *
+   * @example
+   * ```ts
+   * await (await patientClient.consent.grantThirdParty(request)).wait();
+   * ```
+   */
+  async grantThirdParty(
+    request: ThirdPartyGrantRequest,
+  ): Promise<MedchainTransaction<{ patientId: bigint; grantee: bigint }>> {
+    this.#context.signer("grant consent to a third party");
+    const { consentRegistry } = this.#context.contracts;
+    return sendMedchainTransaction(
+      () => consentRegistry.grantThirdParty(request),
+      () => ({ patientId: request.grant.patientId, grantee: request.grant.grantee }),
+    );
+  }
+
+  /**
+   * The patient signs a third-party grant off chain (no gas); a hospital relays it with
+   * {@link MedchainConsent.relayThirdPartyGrant}.
+   *
+   * @example
+   * ```ts
+   * const signed = await patientClient.consent.signThirdPartyGrant(request);
+   * ```
+   */
+  async signThirdPartyGrant(
+    request: ThirdPartyGrantRequest,
+    validity: SignatureValidity = {},
+  ): Promise<DelegatedRequest<ThirdPartyGrantRequest>> {
+    const signer = this.#context.signer("sign a third-party grant");
+    const nonce = await this.#context.contracts.consentRegistry.nonces(request.grant.patientId);
+    const deadline = await signatureDeadline(this.#context.provider, validity);
+    return signThirdPartyGrant(signer, this.#domain(), request, nonce, deadline);
+  }
+
+  /**
+   * Relays a signed third-party grant (`grantThirdPartyBySig`); anyone may relay.
+   *
+   * @example
+   * ```ts
+   * await (await hospitalClient.consent.relayThirdPartyGrant(signed)).wait();
+   * ```
+   */
+  async relayThirdPartyGrant(
+    signed: DelegatedRequest<ThirdPartyGrantRequest>,
+  ): Promise<MedchainTransaction<{ patientId: bigint; grantee: bigint }>> {
+    this.#context.signer("relay a third-party grant");
+    const { consentRegistry } = this.#context.contracts;
+    return sendMedchainTransaction(
+      () => consentRegistry.grantThirdPartyBySig(signed),
+      () => ({ patientId: signed.request.grant.patientId, grantee: signed.request.grant.grantee }),
+    );
+  }
+
+  /**
+   * The terms stored beside patient `patientId`'s grant to `grantee` (requester class, explicit opt-ins).
+   *
+   * @example
+   * ```ts
+   * const { thirdParty, optIns } = await client.consent.thirdPartyTerms(patientId, companyId);
+   * ```
+   */
+  thirdPartyTerms(patientId: bigint, grantee: bigint): Promise<IConsentRegistry.ThirdPartyTermsStructOutput> {
+    return this.#context.contracts.consentRegistry.getThirdPartyTerms(patientId, grantee);
+  }
+
+  /**
+   * {@link MedchainConsent.isAuthorized}, and the grant's terms allow every use in `uses` (`ExplicitOptIn`
+   * bits: commercial use, identifiable data).
+   *
+   * @example
+   * ```ts
+   * await client.consent.isAuthorizedForUse(patientId, companyId, RecordCategory.LabResult, Purpose.Marketing, ExplicitOptIn.CommercialUse);
+   * ```
+   */
+  isAuthorizedForUse(
+    patientId: bigint,
+    memberId: bigint,
+    category: RecordCategoryCode,
+    purpose: PurposeCode,
+    uses: number,
+  ): Promise<boolean> {
+    return this.#context.contracts.consentRegistry.isAuthorizedForUse(patientId, memberId, category, purpose, uses);
+  }
+
+  /**
    * Revokes directly (the patient's own account or a consent delegate's).
    *
    * @example
@@ -1380,6 +1481,354 @@ export class MedchainClaims {
 }
 
 /**
+ * A patient's choice of what to withhold from research, for {@link MedchainResearch.optOut}: everything
+ * (`wholly`, the default when nothing is named), record categories (a `categoryMask`), DUO permissions (bits
+ * from `dataUsePermissionBit`).
+ *
+ * @example
+ * ```ts
+ * const choice: OptOutChoice = { categories: categoryMask(RecordCategory.TraditionalChineseMedicine) };
+ * ```
+ */
+export interface OptOutChoice {
+  wholly?: boolean;
+  categories?: number;
+  permissions?: number;
+}
+
+/**
+ * Research (`ResearchOptOutRegistry`, `StudyRegistry`, docs/research.md): a patient's opt-out, studies and
+ * oversight's decisions on them, de-identified dataset manifests, researchers' access and its log, and
+ * destruction attestations.
+ *
+ * @example
+ * ```ts
+ * const { studyId } = await (await universityClient.research.registerStudy(studyRegistration(input))).wait();
+ * await (await oversightClient.research.approveStudy(studyId)).wait();
+ * ```
+ */
+export class MedchainResearch {
+  readonly #context: ClientContext;
+
+  /** @internal Built by {@link MedchainClient.connect}. */
+  constructor(context: ClientContext) {
+    this.#context = context;
+  }
+
+  /**
+   * The patient (or a delegate with the Research scope) opts out of research: wholly unless categories or
+   * permissions are named. Effective in the block it is mined.
+   *
+   * @example
+   * ```ts
+   * await (await patientClient.research.optOut(patientId)).wait(); // all research
+   * ```
+   */
+  async optOut(
+    patientId: bigint,
+    choice: OptOutChoice = {},
+  ): Promise<MedchainTransaction<{ patientId: bigint; wholly: boolean }>> {
+    checkPositiveId(patientId, "patientId", "a patient id");
+    const categories = choice.categories ?? 0;
+    const permissions = choice.permissions ?? 0;
+    const wholly = choice.wholly ?? (categories === 0 && permissions === 0);
+    this.#context.signer("opt out of research");
+    const registry = this.#context.contracts.researchOptOutRegistry;
+    return sendMedchainTransaction(
+      () => registry.setOptOut(patientId, wholly, categories, permissions),
+      () => ({ patientId, wholly }),
+    );
+  }
+
+  /**
+   * The patient withdraws her objection: research may use her data again (under her grants and studies'
+   * rules).
+   *
+   * @example
+   * ```ts
+   * await (await patientClient.research.optBackIn(patientId)).wait();
+   * ```
+   */
+  async optBackIn(patientId: bigint): Promise<MedchainTransaction<{ patientId: bigint }>> {
+    checkPositiveId(patientId, "patientId", "a patient id");
+    this.#context.signer("opt back in to research");
+    const registry = this.#context.contracts.researchOptOutRegistry;
+    return sendMedchainTransaction(
+      () => registry.setOptOut(patientId, false, 0, 0),
+      () => ({ patientId }),
+    );
+  }
+
+  /**
+   * Patient `patientId`'s objection as stored (all zero: none).
+   *
+   * @example
+   * ```ts
+   * const { wholly, categories, permissions } = await client.research.optOutOf(patientId);
+   * ```
+   */
+  optOutOf(patientId: bigint): Promise<IResearchOptOutRegistry.OptOutStructOutput> {
+    return this.#context.contracts.researchOptOutRegistry.getOptOut(patientId);
+  }
+
+  /**
+   * Whether patient `patientId` objects to research use of `category` records.
+   *
+   * @example
+   * ```ts
+   * if (await client.research.isOptedOut(patientId, RecordCategory.LabResult)) skip(patientId);
+   * ```
+   */
+  isOptedOut(patientId: bigint, category: RecordCategoryCode): Promise<boolean> {
+    return this.#context.contracts.researchOptOutRegistry.isOptedOut(patientId, category);
+  }
+
+  /**
+   * Registers a study for the connected researcher's member (build it with `studyRegistration`); it waits
+   * for oversight's approval. Needs the Researcher duty.
+   *
+   * @example
+   * ```ts
+   * const { studyId } = await (await client.research.registerStudy(studyRegistration(input))).wait();
+   * ```
+   */
+  async registerStudy(registration: StudyRegistration): Promise<MedchainTransaction<{ studyId: bigint }>> {
+    await this.#context.requireOperator(Duty.Researcher, "register a study");
+    const { studyRegistry } = this.#context.contracts;
+    return sendMedchainTransaction(
+      () => studyRegistry.registerStudy(registration),
+      async (receipt) => ({
+        studyId: BigInt((await requireEventInReceipt(studyRegistry, receipt, "StudyRegistered")).args[0]),
+      }),
+    );
+  }
+
+  /**
+   * Oversight approves a proposed study (the oversight role, through the consortium authority).
+   *
+   * @example
+   * ```ts
+   * await (await oversightClient.research.approveStudy(studyId)).wait();
+   * ```
+   */
+  async approveStudy(studyId: bigint): Promise<MedchainTransaction<{ studyId: bigint }>> {
+    return this.#oversight("approve a study", studyId, (registry) => registry.approveStudy(studyId));
+  }
+
+  /**
+   * Oversight suspends an approved study for `reasonCode` (of the consortium's choosing).
+   *
+   * @example
+   * ```ts
+   * await (await oversightClient.research.suspendStudy(studyId, 12)).wait();
+   * ```
+   */
+  async suspendStudy(studyId: bigint, reasonCode: number): Promise<MedchainTransaction<{ studyId: bigint }>> {
+    return this.#oversight("suspend a study", studyId, (registry) => registry.suspendStudy(studyId, reasonCode));
+  }
+
+  /**
+   * Oversight lifts a suspension.
+   *
+   * @example
+   * ```ts
+   * await (await oversightClient.research.reinstateStudy(studyId)).wait();
+   * ```
+   */
+  async reinstateStudy(studyId: bigint): Promise<MedchainTransaction<{ studyId: bigint }>> {
+    return this.#oversight("reinstate a study", studyId, (registry) => registry.reinstateStudy(studyId));
+  }
+
+  /**
+   * Oversight closes a study for good.
+   *
+   * @example
+   * ```ts
+   * await (await oversightClient.research.closeStudy(studyId, 0)).wait();
+   * ```
+   */
+  async closeStudy(studyId: bigint, reasonCode: number): Promise<MedchainTransaction<{ studyId: bigint }>> {
+    return this.#oversight("close a study", studyId, (registry) => registry.closeStudy(studyId, reasonCode));
+  }
+
+  /**
+   * Study `studyId` as stored (status None when there is no such study).
+   *
+   * @example
+   * ```ts
+   * const { status, termEnd, minimumK } = await client.research.study(studyId);
+   * ```
+   */
+  study(studyId: bigint): Promise<IStudyRegistry.StudyStructOutput> {
+    return this.#context.contracts.studyRegistry.getStudy(studyId);
+  }
+
+  /**
+   * Study `studyId`'s DUO codes: the permission first, then the modifiers.
+   *
+   * @example
+   * ```ts
+   * const [permission, ...modifiers] = await client.research.studyDataUse(studyId);
+   * ```
+   */
+  async studyDataUse(studyId: bigint): Promise<number[]> {
+    return (await this.#context.contracts.studyRegistry.getStudyDataUse(studyId)).map(Number);
+  }
+
+  /**
+   * A hospital's or clinic's data steward publishes a de-identified dataset manifest (build it with
+   * `datasetManifest`, its cohort with `buildCohort`) for an approved study. Needs the DataSteward duty.
+   *
+   * @example
+   * ```ts
+   * const { datasetId } = await (await stewardClient.research.publishDataset(manifest)).wait();
+   * ```
+   */
+  async publishDataset(manifest: DatasetManifest): Promise<MedchainTransaction<{ datasetId: bigint }>> {
+    await this.#context.requireOperator(Duty.DataSteward, "publish a dataset");
+    const { studyRegistry } = this.#context.contracts;
+    return sendMedchainTransaction(
+      () => studyRegistry.publishDataset(manifest),
+      async (receipt) => ({
+        datasetId: BigInt((await requireEventInReceipt(studyRegistry, receipt, "DatasetPublished")).args[0]),
+      }),
+    );
+  }
+
+  /**
+   * Dataset `datasetId` as stored.
+   *
+   * @example
+   * ```ts
+   * const { cohortSize, k, optOutStateBlock } = await client.research.dataset(datasetId);
+   * ```
+   */
+  dataset(datasetId: bigint): Promise<IStudyRegistry.DatasetStructOutput> {
+    return this.#context.contracts.studyRegistry.getDataset(datasetId);
+  }
+
+  /**
+   * The sponsor's Researcher or OrgAdmin names `researcher` (a Researcher of the sponsor) for dataset
+   * `datasetId` until the study's term ends.
+   *
+   * @example
+   * ```ts
+   * await (await sponsorClient.research.grantDatasetAccess(datasetId, analyst.address)).wait();
+   * ```
+   */
+  async grantDatasetAccess(
+    datasetId: bigint,
+    researcher: string,
+  ): Promise<MedchainTransaction<{ datasetId: bigint; researcher: string }>> {
+    const account = checkAccount(researcher, "researcher");
+    await this.#context.requireOperator(undefined, "grant access to a dataset");
+    const { studyRegistry } = this.#context.contracts;
+    return sendMedchainTransaction(
+      () => studyRegistry.grantDatasetAccess(datasetId, account),
+      () => ({ datasetId, researcher: account }),
+    );
+  }
+
+  /**
+   * The sponsor withdraws `researcher`'s access to dataset `datasetId`.
+   *
+   * @example
+   * ```ts
+   * await (await sponsorClient.research.revokeDatasetAccess(datasetId, analyst.address)).wait();
+   * ```
+   */
+  async revokeDatasetAccess(
+    datasetId: bigint,
+    researcher: string,
+  ): Promise<MedchainTransaction<{ datasetId: bigint; researcher: string }>> {
+    const account = checkAccount(researcher, "researcher");
+    await this.#context.requireOperator(undefined, "revoke access to a dataset");
+    const { studyRegistry } = this.#context.contracts;
+    return sendMedchainTransaction(
+      () => studyRegistry.revokeDatasetAccess(datasetId, account),
+      () => ({ datasetId, researcher: account }),
+    );
+  }
+
+  /**
+   * The connected researcher logs a use of dataset `datasetId` (refused outside the term, after the ethics
+   * approval expired, unless the study is approved, after destruction). Needs the Researcher duty.
+   *
+   * @example
+   * ```ts
+   * await (await analystClient.research.logDatasetAccess(datasetId, keccak256(toUtf8Bytes(`${salt}:query-17`)))).wait();
+   * ```
+   */
+  async logDatasetAccess(datasetId: bigint, accessRef: string): Promise<MedchainTransaction<{ datasetId: bigint }>> {
+    await this.#context.requireOperator(Duty.Researcher, "use a dataset");
+    const { studyRegistry } = this.#context.contracts;
+    return sendMedchainTransaction(
+      () => studyRegistry.logDatasetAccess(datasetId, accessRef),
+      () => ({ datasetId }),
+    );
+  }
+
+  /**
+   * Whether `researcher` may use dataset `datasetId` now.
+   *
+   * @example
+   * ```ts
+   * if (await client.research.canUseDataset(datasetId, analyst.address)) openWorkspace();
+   * ```
+   */
+  canUseDataset(datasetId: bigint, researcher: string): Promise<boolean> {
+    return this.#context.contracts.studyRegistry.canUseDataset(datasetId, checkAccount(researcher, "researcher"));
+  }
+
+  /**
+   * The sponsor attests the destruction of dataset `datasetId` with the hash of the signed certificate,
+   * once the term is over or the study closed.
+   *
+   * @example
+   * ```ts
+   * await (await sponsorClient.research.attestDestruction(datasetId, keccak256(certificatePdf))).wait();
+   * ```
+   */
+  async attestDestruction(
+    datasetId: bigint,
+    certificateHash: string,
+  ): Promise<MedchainTransaction<{ datasetId: bigint }>> {
+    await this.#context.requireOperator(undefined, "attest a dataset's destruction");
+    const { studyRegistry } = this.#context.contracts;
+    return sendMedchainTransaction(
+      () => studyRegistry.attestDestruction(datasetId, certificateHash),
+      () => ({ datasetId }),
+    );
+  }
+
+  /**
+   * How many opted-out patients datasets have included under `legalBasis`, in total (public).
+   *
+   * @example
+   * ```ts
+   * const count = await client.research.legalExceptionCount(LegalBasis.CommunicableDiseaseControl);
+   * ```
+   */
+  legalExceptionCount(legalBasis: LegalBasisCode): Promise<bigint> {
+    return this.#context.contracts.studyRegistry.legalExceptionCount(legalBasis);
+  }
+
+  async #oversight(
+    action: string,
+    studyId: bigint,
+    call: (registry: MedchainContracts["studyRegistry"]) => Promise<ContractTransactionResponse>,
+  ): Promise<MedchainTransaction<{ studyId: bigint }>> {
+    checkPositiveId(studyId, "studyId", "a study id");
+    this.#context.signer(action);
+    const { studyRegistry } = this.#context.contracts;
+    return sendMedchainTransaction(
+      () => call(studyRegistry),
+      () => ({ studyId }),
+    );
+  }
+}
+
+/**
  * The medchain SDK client: one deployment, one runner (a signer to write, a provider to read), grouped by
  * concern. Connect one client per acting account (a hospital's registrar, its data steward, a patient's
  * wallet, an insurer's claims officer).
@@ -1406,6 +1855,8 @@ export class MedchainClient {
   readonly records: MedchainRecords;
   /** Insurance claims. */
   readonly claims: MedchainClaims;
+  /** Research opt-outs, studies, datasets. */
+  readonly research: MedchainResearch;
   readonly #context: ClientContext;
 
   private constructor(context: ClientContext) {
@@ -1417,6 +1868,7 @@ export class MedchainClient {
     this.consent = new MedchainConsent(context);
     this.records = new MedchainRecords(context);
     this.claims = new MedchainClaims(context);
+    this.research = new MedchainResearch(context);
   }
 
   /**
@@ -1464,6 +1916,7 @@ export class MedchainClient {
       consentRegistry: this.contracts.consentRegistry.connect(runner),
       recordRegistry: this.contracts.recordRegistry.connect(runner),
       claimRegistry: this.contracts.claimRegistry.connect(runner),
+      studyRegistry: this.contracts.studyRegistry.connect(runner),
     };
     return new MedchainClient(new ClientContext(contracts, runner, provider, this.#context.confirmations));
   }

@@ -8,6 +8,7 @@ import {
   PatientRegistry__factory,
   RecordRegistry__factory,
   ResearchOptOutRegistry__factory,
+  StudyRegistry__factory,
   type ClaimRegistry,
   type ConsentRegistry,
   type ConsortiumAuthority,
@@ -15,6 +16,7 @@ import {
   type PatientRegistry,
   type RecordRegistry,
   type ResearchOptOutRegistry,
+  type StudyRegistry,
 } from "../typechain-types/index.js";
 import { MedchainError } from "./errors.js";
 
@@ -37,6 +39,7 @@ export interface MedchainDeployment {
   consentRegistry: string;
   recordRegistry: string;
   claimRegistry: string;
+  studyRegistry: string;
   /**
    * The block of the deployment's first transaction, where event queries start unless told otherwise
    * (`loadDeployment` reads it from Ignition's journal); block 0 when unknown.
@@ -62,6 +65,7 @@ export const IGNITION_CONTRACT_IDS: Readonly<
   consentRegistry: "Consent#ConsentRegistry",
   recordRegistry: "Records#RecordRegistry",
   claimRegistry: "Claims#ClaimRegistry",
+  studyRegistry: "Studies#StudyRegistry",
 };
 
 /**
@@ -125,6 +129,7 @@ export interface MedchainContracts {
   memberRegistry: MemberRegistry;
   patientRegistry: PatientRegistry;
   researchOptOutRegistry: ResearchOptOutRegistry;
+  studyRegistry: StudyRegistry;
   consentRegistry: ConsentRegistry;
   recordRegistry: RecordRegistry;
   claimRegistry: ClaimRegistry;
@@ -161,6 +166,7 @@ export async function connectMedchain(
     memberRegistry: MemberRegistry__factory.connect(deployment.memberRegistry, runner),
     patientRegistry: PatientRegistry__factory.connect(deployment.patientRegistry, runner),
     researchOptOutRegistry: ResearchOptOutRegistry__factory.connect(deployment.researchOptOutRegistry, runner),
+    studyRegistry: StudyRegistry__factory.connect(deployment.studyRegistry, runner),
     consentRegistry: ConsentRegistry__factory.connect(deployment.consentRegistry, runner),
     recordRegistry: RecordRegistry__factory.connect(deployment.recordRegistry, runner),
     claimRegistry: ClaimRegistry__factory.connect(deployment.claimRegistry, runner),

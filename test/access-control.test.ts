@@ -7,6 +7,8 @@ import { network } from "hardhat";
 import {
   categoryMask,
   ClaimReason,
+  DataUse,
+  DeidentificationMethod,
   ConsortiumRole,
   DeactivationReason,
   DelegateScope,
@@ -29,7 +31,9 @@ import {
   PatientRegistryV2Mock__factory,
   RecordRegistryV2Mock__factory,
   ResearchOptOutRegistryV2Mock__factory,
+  StudyRegistryV2Mock__factory,
 } from "../typechain-types/index.js";
+import { datasetManifest, studyRegistration } from "../sdk/research.js";
 import { buildConsortium, type Consortium, testCommitment } from "./helpers/fixtures.js";
 import { spareAccount } from "./helpers/state.js";
 
@@ -43,6 +47,7 @@ const CALLERS = [
   "admin",
   "council",
   "guardian",
+  "oversight",
   "hospitalAdmin",
   "registrar",
   "clinician",
@@ -449,6 +454,99 @@ const MATRIX: readonly RestrictedFunction[] = [
       return (caller) => claimRegistry.connect(caller).invalidateClaimNonces(patientId, 3n);
     },
   },
+  // StudyRegistry: researchers register, oversight decides, data stewards publish, the sponsor manages access.
+  {
+    name: "StudyRegistry.upgradeToAndCall",
+    allowed: ["admin"],
+    prepare: async ({ studyRegistry, memberRegistry, stranger }) => {
+      const implementation = await new StudyRegistryV2Mock__factory(stranger).deploy(memberRegistry);
+      return (caller) => studyRegistry.connect(caller).upgradeToAndCall(implementation, "0x");
+    },
+  },
+  {
+    name: "registerStudy",
+    allowed: ["researcher"],
+    prepare: async (c) => {
+      const registration = await studyOf(c);
+      return (caller) => c.studyRegistry.connect(caller).registerStudy(registration);
+    },
+  },
+  {
+    name: "approveStudy",
+    allowed: ["oversight"],
+    prepare: async (c) => {
+      const studyId = await proposedStudy(c);
+      return (caller) => c.studyRegistry.connect(caller).approveStudy(studyId);
+    },
+  },
+  {
+    name: "suspendStudy",
+    allowed: ["oversight"],
+    prepare: async (c) => {
+      const studyId = await approvedStudy(c);
+      return (caller) => c.studyRegistry.connect(caller).suspendStudy(studyId, 1);
+    },
+  },
+  {
+    name: "reinstateStudy",
+    allowed: ["oversight"],
+    prepare: async (c) => {
+      const studyId = await approvedStudy(c);
+      await c.studyRegistry.connect(c.oversight).suspendStudy(studyId, 1);
+      return (caller) => c.studyRegistry.connect(caller).reinstateStudy(studyId);
+    },
+  },
+  {
+    name: "closeStudy",
+    allowed: ["oversight"],
+    prepare: async (c) => {
+      const studyId = await approvedStudy(c);
+      return (caller) => c.studyRegistry.connect(caller).closeStudy(studyId, 2);
+    },
+  },
+  {
+    name: "publishDataset",
+    allowed: ["dataSteward"],
+    prepare: async (c) => {
+      const manifest = await manifestOf(c, await approvedStudy(c));
+      return (caller) => c.studyRegistry.connect(caller).publishDataset(manifest);
+    },
+  },
+  {
+    name: "grantDatasetAccess",
+    allowed: ["researcher", "hospitalAdmin"],
+    prepare: async (c) => {
+      const datasetId = await publishedDataset(c);
+      return (caller) => c.studyRegistry.connect(caller).grantDatasetAccess(datasetId, c.researcher);
+    },
+  },
+  {
+    name: "revokeDatasetAccess",
+    allowed: ["researcher", "hospitalAdmin"],
+    prepare: async (c) => {
+      const datasetId = await publishedDataset(c);
+      await c.studyRegistry.connect(c.hospitalAdmin).grantDatasetAccess(datasetId, c.researcher);
+      return (caller) => c.studyRegistry.connect(caller).revokeDatasetAccess(datasetId, c.researcher);
+    },
+  },
+  {
+    name: "logDatasetAccess",
+    allowed: ["researcher"],
+    prepare: async (c) => {
+      const datasetId = await publishedDataset(c);
+      await c.studyRegistry.connect(c.hospitalAdmin).grantDatasetAccess(datasetId, c.researcher);
+      return (caller) => c.studyRegistry.connect(caller).logDatasetAccess(datasetId, `0x${"3c".repeat(32)}`);
+    },
+  },
+  {
+    name: "attestDestruction",
+    allowed: ["researcher", "hospitalAdmin"],
+    prepare: async (c) => {
+      const datasetId = await publishedDataset(c);
+      await c.studyRegistry.connect(c.oversight).closeStudy(await c.studyRegistry.studyCount(), 0);
+      return (caller) => c.studyRegistry.connect(caller).attestDestruction(datasetId, `0x${"de".repeat(32)}`);
+    },
+  },
   // RecordRegistry: data stewards of active hospitals and clinics, on their own organisation's anchors.
   {
     name: "anchorRecord",
@@ -592,6 +690,54 @@ async function submittedClaim(c: Consortium, stage: "submitted" | "review" | "in
   if (stage === "information") await insurer.requestInformation(claimId, ClaimReason.MissingDocuments, ZERO_HASH);
   if (stage === "approved") await insurer.approveClaim(claimId, 50_000n);
   return claimId;
+}
+
+/** A study the fixture's hospital researcher may register (the hospital acting as an academic). */
+async function studyOf(c: Consortium) {
+  const now = BigInt(await networkHelpers.time.latest());
+  return studyRegistration({
+    protocolHash: `0x${"51".repeat(32)}`,
+    ethicsApprovalHash: `0x${"52".repeat(32)}`,
+    ethicsApprovalExpiresAt: now + BigInt(365 * ONE_DAY),
+    purpose: Purpose.BiomedicalResearch,
+    requesterClass: RequesterClass.Academic,
+    dataUse: [DataUse.HMB, DataUse.IRB, DataUse.NPU],
+    categories: categoryMask(RecordCategory.LabResult),
+    termStart: now,
+    termEnd: now + BigInt(180 * ONE_DAY),
+    minimumK: 5,
+    now,
+  });
+}
+
+async function proposedStudy(c: Consortium): Promise<bigint> {
+  await c.studyRegistry.connect(c.researcher).registerStudy(await studyOf(c));
+  return c.studyRegistry.studyCount();
+}
+
+async function approvedStudy(c: Consortium): Promise<bigint> {
+  const studyId = await proposedStudy(c);
+  await c.studyRegistry.connect(c.oversight).approveStudy(studyId);
+  return studyId;
+}
+
+async function manifestOf(c: Consortium, studyId: bigint) {
+  await networkHelpers.mine();
+  return datasetManifest({
+    studyId,
+    cohortRoot: `0x${"c0".repeat(32)}`,
+    cohortSize: 120,
+    method: DeidentificationMethod.KAnonymity,
+    k: 5,
+    methodDocumentHash: `0x${"d0".repeat(32)}`,
+    optOutStateBlock: BigInt(await connection.ethers.provider.getBlockNumber()) - 1n,
+    manifestHash: `0x${"e0".repeat(32)}`,
+  });
+}
+
+async function publishedDataset(c: Consortium): Promise<bigint> {
+  await c.studyRegistry.connect(c.dataSteward).publishDataset(await manifestOf(c, await approvedStudy(c)));
+  return c.studyRegistry.datasetCount();
 }
 
 /** A 30-day treatment grant of medication and lab results from the fixture's patient to `grantee`. */

@@ -75,6 +75,7 @@ function validParameters() {
     Governance: { membershipCouncil: account(2), membershipExecutionDelay: ONE_DAY, guardian: account(3) },
     Identity: { recoveryDelay: 3 * ONE_DAY },
     Consent: { breakGlassDuration: 4 * 60 * 60 },
+    Studies: { oversight: account(9), oversightExecutionDelay: ONE_DAY },
   };
 }
 
@@ -91,7 +92,12 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 /** The deployer holds none of the consortium roles. */
 async function expectDeployerHoldsNoRole(authorityAddress: string): Promise<void> {
   const authority = ConsortiumAuthority__factory.connect(authorityAddress, ethers.provider);
-  for (const role of [ConsortiumRole.Admin, ConsortiumRole.Membership, ConsortiumRole.Guardian]) {
+  for (const role of [
+    ConsortiumRole.Admin,
+    ConsortiumRole.Membership,
+    ConsortiumRole.Guardian,
+    ConsortiumRole.Oversight,
+  ]) {
     const [isMember, executionDelay] = await authority.hasRole(role, deployer);
     expect({ role, isMember, executionDelay }).to.deep.equal({ role, isMember: false, executionDelay: 0n });
   }
@@ -130,6 +136,7 @@ describe("Deployment with parameter files and initial members", function () {
     expect(await authority.hasRole(ConsortiumRole.Membership, account(2))).to.deep.equal([true, BigInt(ONE_DAY)]);
     expect(await authority.hasRole(ConsortiumRole.Admin, account(1))).to.deep.equal([true, BigInt(2 * ONE_DAY)]);
     expect(await authority.hasRole(ConsortiumRole.Guardian, account(3))).to.deep.equal([true, 0n]);
+    expect(await authority.hasRole(ConsortiumRole.Oversight, account(9))).to.deep.equal([true, BigInt(ONE_DAY)]);
     await expect(memberRegistry.addMember(MemberKind.Clinic, metadata("late clinic")))
       .to.be.revertedWithCustomError(memberRegistry, "AccessManagedUnauthorized")
       .withArgs(deployer);
@@ -254,7 +261,7 @@ describe("Deployment parameter loader: bad input", function () {
       change: (contents) => (member(contents, 1).kind = "Pharmacy"),
       error: UnknownMemberKindError,
       message:
-        'Medchain.initialMembers[1].kind is "Pharmacy", not a member kind (one of Hospital, Clinic, Insurer, ResearchInstitute, Regulator)',
+        'Medchain.initialMembers[1].kind is "Pharmacy", not a member kind (one of Hospital, Clinic, Insurer, ResearchInstitute, Regulator, Company)',
     },
     {
       name: "an unknown duty",
@@ -337,7 +344,7 @@ describe("Deployment parameter loader: bad input", function () {
       name: "a module without parameters",
       change: (contents) => (contents.Records = { anything: 1 }),
       error: UnknownParameterError,
-      message: "Records is not a medchain deployment parameter (known here: Medchain, Governance, Identity, Consent)",
+      message: "Records is not a medchain deployment parameter (known here: Medchain, Governance, Identity, Consent, Studies)",
     },
     {
       name: "a missing guardian",

@@ -50,6 +50,7 @@ async function deploymentOf(c: Consortium): Promise<MedchainDeployment> {
     consentRegistry: await c.consentRegistry.getAddress(),
     recordRegistry: await c.recordRegistry.getAddress(),
     claimRegistry: await c.claimRegistry.getAddress(),
+    studyRegistry: await c.studyRegistry.getAddress(),
   };
 }
 

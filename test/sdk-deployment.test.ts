@@ -30,6 +30,7 @@ async function ignitionAddresses(c: Consortium): Promise<Record<string, string>>
     [IGNITION_CONTRACT_IDS.consentRegistry]: await c.consentRegistry.getAddress(),
     [IGNITION_CONTRACT_IDS.recordRegistry]: await c.recordRegistry.getAddress(),
     [IGNITION_CONTRACT_IDS.claimRegistry]: await c.claimRegistry.getAddress(),
+    [IGNITION_CONTRACT_IDS.studyRegistry]: await c.studyRegistry.getAddress(),
     "Governance#MemberRegistryImplementation": "0x00000000000000000000000000000000000000aa",
   };
 }

@@ -15,6 +15,7 @@ import IdentityModule from "./Identity.js";
 import OptOutModule from "./OptOut.js";
 import RecordsModule from "./Records.js";
 import { ConsortiumRole } from "./roles.js";
+import StudiesModule from "./Studies.js";
 
 /** A member kind by its name in `sdk/codes.ts` (`"Hospital"`, `"Insurer"`, …). */
 export type MemberKindName = keyof typeof MemberKind;
@@ -110,6 +111,7 @@ export function buildMedchainModule(initialMembers: readonly InitialMember[]) {
     const { consentRegistry } = m.useModule(ConsentModule);
     const { recordRegistry } = m.useModule(RecordsModule);
     const { claimRegistry } = m.useModule(ClaimsModule);
+    const { studyRegistry } = m.useModule(StudiesModule);
 
     const membersAdmitted =
       initialMembers.length === 0 ? [] : [admitInitialMembers(m, deployer, authority, memberRegistry, initialMembers)];
@@ -123,6 +125,7 @@ export function buildMedchainModule(initialMembers: readonly InitialMember[]) {
         ConsentModule,
         RecordsModule,
         ClaimsModule,
+        StudiesModule,
         ...membersAdmitted,
       ],
     });
@@ -139,6 +142,7 @@ export function buildMedchainModule(initialMembers: readonly InitialMember[]) {
       consentRegistry,
       recordRegistry,
       claimRegistry,
+      studyRegistry,
     };
   });
 }

@@ -1,7 +1,7 @@
 import type { Interface } from "ethers";
 
 import { ConsortiumRole } from "../../sdk/codes.js";
-import { ConsentRegistry__factory, MemberRegistry__factory } from "../../typechain-types/index.js";
+import { ConsentRegistry__factory, MemberRegistry__factory, StudyRegistry__factory } from "../../typechain-types/index.js";
 
 /**
  * Which consortium role may call which restricted selector. Anything restricted and not listed here
@@ -33,6 +33,14 @@ export const GUARDIAN_SELECTORS = selectors(memberRegistryInterface, ["suspendMe
 /** ConsentRegistry selectors of the guardian: taking (or giving back) an organisation's break-glass right. */
 export const CONSENT_GUARDIAN_SELECTORS = selectors(ConsentRegistry__factory.createInterface(), [
   "setBreakGlassAllowed",
+]);
+
+/** StudyRegistry selectors of the research oversight role (its decisions on studies). */
+export const OVERSIGHT_SELECTORS = selectors(StudyRegistry__factory.createInterface(), [
+  "approveStudy",
+  "suspendStudy",
+  "reinstateStudy",
+  "closeStudy",
 ]);
 
 export { ConsortiumRole };

@@ -103,6 +103,7 @@ export interface MedchainDeployParameters {
   readonly admin: string;
   readonly membershipCouncil: string;
   readonly guardian: string;
+  readonly oversight: string;
 }
 
 type ValueKind = "address" | "seconds";
@@ -137,6 +138,10 @@ const PARAMETER_RULES: Readonly<Record<string, Readonly<Record<string, Parameter
   Consent: {
     // ConsentRegistry.MIN_BREAK_GLASS_DURATION / MAX_BREAK_GLASS_DURATION
     breakGlassDuration: { kind: "seconds", required: false, min: 15 * 60, max: 72 * HOUR },
+  },
+  Studies: {
+    oversight: { kind: "address", required: true },
+    oversightExecutionDelay: { kind: "seconds", required: false, max: MAX_EXECUTION_DELAY },
   },
 };
 
@@ -308,6 +313,7 @@ export function parseDeployParameters(contents: unknown): MedchainDeployParamete
     admin: role("Medchain", "admin"),
     membershipCouncil: role("Governance", "membershipCouncil"),
     guardian: role("Governance", "guardian"),
+    oversight: role("Studies", "oversight"),
   };
 }
 
@@ -335,7 +341,8 @@ export async function readDeployParameters(path: string): Promise<MedchainDeploy
 
 /**
  * Refuses parameters that give the deploying account a lasting role: it must not be the admin, the
- * membership council, the guardian or an operator, because it renounces its roles at the end.
+ * membership council, the guardian, the research oversight or an operator, because it renounces its roles at
+ * the end.
  */
 export function assertDeployerHoldsNothing(parameters: MedchainDeployParameters, deployer: string): void {
   const account = getAddress(deployer);
@@ -343,6 +350,7 @@ export function assertDeployerHoldsNothing(parameters: MedchainDeployParameters,
     ["Medchain.admin", parameters.admin],
     ["Governance.membershipCouncil", parameters.membershipCouncil],
     ["Governance.guardian", parameters.guardian],
+    ["Studies.oversight", parameters.oversight],
   ];
   parameters.initialMembers.forEach((member, index) =>
     member.operators.forEach((operator, operatorIndex) =>

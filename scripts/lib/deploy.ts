@@ -12,6 +12,7 @@ import {
   PatientRegistry__factory,
   RecordRegistry__factory,
   ResearchOptOutRegistry__factory,
+  StudyRegistry__factory,
   type ClaimRegistry,
   type ConsentRegistry,
   type ConsortiumAuthority,
@@ -19,6 +20,7 @@ import {
   type PatientRegistry,
   type RecordRegistry,
   type ResearchOptOutRegistry,
+  type StudyRegistry,
 } from "../../typechain-types/index.js";
 import type { MedchainDeployParameters } from "./deploy-parameters.js";
 
@@ -30,6 +32,7 @@ export interface DeployOptions {
   membershipExecutionDelay?: number;
   recoveryDelay?: number;
   breakGlassDuration?: number;
+  oversightExecutionDelay?: number;
   /** Members the deployment admits with their first operators (`buildMedchainModule`); none by default. */
   initialMembers?: readonly InitialMember[];
   /**
@@ -49,23 +52,35 @@ export interface Deployment {
   consentRegistry: ConsentRegistry;
   recordRegistry: RecordRegistry;
   claimRegistry: ClaimRegistry;
+  studyRegistry: StudyRegistry;
   deployer: HardhatEthersSigner;
   admin: HardhatEthersSigner;
   council: HardhatEthersSigner;
   guardian: HardhatEthersSigner;
+  /** The research oversight board (the network's last account). */
+  oversight: HardhatEthersSigner;
   signers: HardhatEthersSigner[];
 }
 
 /**
  * Deploys the whole system with the Ignition module production uses, on the connection's network.
  * Accounts: 0 deploys (and gives up all power), 1 is the consortium admin, 2 the membership council,
- * 3 the guardian; the rest are returned in `signers` for the story's people.
+ * 3 the guardian, the last one the research oversight board; the others are returned in `signers` for the
+ * story's people.
  */
 export async function deployMedchain(connection: Connection, options: DeployOptions = {}): Promise<Deployment> {
   const signers = await connection.ethers.getSigners();
   const [deployer, admin, council, guardian] = signers;
-  if (deployer === undefined || admin === undefined || council === undefined || guardian === undefined) {
-    throw new Error("the test network needs at least four accounts");
+  const oversight = signers.at(-1);
+  if (
+    deployer === undefined ||
+    admin === undefined ||
+    council === undefined ||
+    guardian === undefined ||
+    oversight === undefined ||
+    signers.length < 6
+  ) {
+    throw new Error("the test network needs at least six accounts");
   }
   const medchainModule =
     options.initialMembers === undefined ? MedchainModule : buildMedchainModule(options.initialMembers);
@@ -79,6 +94,7 @@ export async function deployMedchain(connection: Connection, options: DeployOpti
         guardian: guardian.address,
       },
       Identity: { recoveryDelay: options.recoveryDelay ?? DEFAULT_RECOVERY_DELAY_SECONDS },
+      Studies: { oversight: oversight.address, oversightExecutionDelay: options.oversightExecutionDelay ?? 0 },
       Consent: { breakGlassDuration: options.breakGlassDuration ?? DEFAULT_BREAK_GLASS_DURATION_SECONDS },
     },
   });
@@ -93,11 +109,13 @@ export async function deployMedchain(connection: Connection, options: DeployOpti
     consentRegistry: ConsentRegistry__factory.connect(await deployed.consentRegistry.getAddress(), deployer),
     recordRegistry: RecordRegistry__factory.connect(await deployed.recordRegistry.getAddress(), deployer),
     claimRegistry: ClaimRegistry__factory.connect(await deployed.claimRegistry.getAddress(), deployer),
+    studyRegistry: StudyRegistry__factory.connect(await deployed.studyRegistry.getAddress(), deployer),
     deployer,
     admin,
     council,
     guardian,
-    signers: signers.slice(4),
+    oversight,
+    signers: signers.slice(4, -1),
   };
 }
 
@@ -155,6 +173,7 @@ export type DeployedRegistries = Pick<
   | "consentRegistry"
   | "recordRegistry"
   | "claimRegistry"
+  | "studyRegistry"
 >;
 
 /**
@@ -185,5 +204,6 @@ export async function deployWithParameters(
     consentRegistry: ConsentRegistry__factory.connect(await deployed.consentRegistry.getAddress(), deployer),
     recordRegistry: RecordRegistry__factory.connect(await deployed.recordRegistry.getAddress(), deployer),
     claimRegistry: ClaimRegistry__factory.connect(await deployed.claimRegistry.getAddress(), deployer),
+    studyRegistry: StudyRegistry__factory.connect(await deployed.studyRegistry.getAddress(), deployer),
   };
 }
