@@ -55,6 +55,8 @@ export default defineConfig({
       hardfork: "cancun",
       initialBaseFeePerGas: 0,
       blockGasLimit: 60_000_000,
+      // The story's people need more than Hardhat's default 20 accounts (same development mnemonic).
+      accounts: { count: 30 },
     },
     // A rehearsal of the consortium chain served over JSON-RPC by `hardhat --network rehearsal node`
     // (scripts/lib/local-node.ts starts it on a free port): the Besu genesis' rules (Cancun, zero base fee,

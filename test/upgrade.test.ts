@@ -44,6 +44,9 @@ import {
   type ResearchOptOutRegistry,
   ResearchOptOutRegistry__factory,
   ResearchOptOutRegistryV2Mock__factory,
+  StudyRegistry__factory,
+  StudyRegistryV2Mock__factory,
+  type StudyRegistry,
 } from "../typechain-types/index.js";
 import { buildConsortium, type Consortium, testCommitment } from "./helpers/fixtures.js";
 import { readDelegation, readMember, readOperator, readPatient, readRecovery, spareAccount } from "./helpers/state.js";
@@ -73,12 +76,20 @@ interface UpgradeTarget {
     | "ResearchOptOutRegistry"
     | "ConsentRegistry"
     | "RecordRegistry"
-    | "ClaimRegistry";
+    | "ClaimRegistry"
+    | "StudyRegistry";
   /** The registry's ABI at `address` (the proxy or an implementation). */
   at: (
     address: string,
     runner: HardhatEthersSigner,
-  ) => MemberRegistry | PatientRegistry | ResearchOptOutRegistry | ConsentRegistry | RecordRegistry | ClaimRegistry;
+  ) =>
+    | MemberRegistry
+    | PatientRegistry
+    | ResearchOptOutRegistry
+    | ConsentRegistry
+    | RecordRegistry
+    | ClaimRegistry
+    | StudyRegistry;
   proxyAddress: (c: Consortium) => Promise<string>;
   /** Deploys the registry's V2 mock implementation and returns its address. */
   deployV2: (c: Consortium) => Promise<string>;
@@ -164,6 +175,17 @@ const TARGETS: readonly UpgradeTarget[] = [
     },
     upgrade: (c, caller, implementation) => c.claimRegistry.connect(caller).upgradeToAndCall(implementation, "0x"),
     initialize: (c, address) => ClaimRegistry__factory.connect(address, c.stranger).initialize(c.authority),
+  },
+  {
+    name: "StudyRegistry",
+    at: (address, runner) => StudyRegistry__factory.connect(address, runner),
+    proxyAddress: (c) => c.studyRegistry.getAddress(),
+    deployV2: async (c) => {
+      const implementation = await new StudyRegistryV2Mock__factory(c.stranger).deploy(c.memberRegistry);
+      return implementation.getAddress();
+    },
+    upgrade: (c, caller, implementation) => c.studyRegistry.connect(caller).upgradeToAndCall(implementation, "0x"),
+    initialize: (c, address) => StudyRegistry__factory.connect(address, c.stranger).initialize(c.authority),
   },
 ];
 
