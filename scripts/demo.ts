@@ -11,6 +11,7 @@ import {
   keccak256,
   randomBytes,
   toUtf8Bytes,
+  Wallet,
   ZeroHash as ZERO_HASH,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
@@ -18,42 +19,56 @@ import {
 import { network } from "hardhat";
 
 import {
-  categoryMask,
-  codeName,
-  consentDomain,
-  consentFormHash,
-  decodeMedchainError,
-  DelegateScope,
-  Duty,
-  dutyMask,
-  EmergencyReason,
-  grantRequest,
-  identityCommitment,
-  IdentityDocumentType,
-  MemberKind,
-  MembershipReason,
-  Purpose,
-  purposeMask,
-  RecordCategory,
   adjudicateClaim,
   answerClaim,
+  buildCohort,
   buildRecordBatch,
+  categoryMask,
   ClaimReason,
   claimSubmission,
   claimTimeline,
+  codeName,
+  consentDomain,
+  consentFormHash,
+  datasetManifest,
+  DataUse,
+  dataUseName,
+  decodeMedchainError,
+  DeidentificationMethod,
+  DelegateScope,
   documentContentHash,
-  ISO_4217,
-  payClaim,
-  submitClaim,
+  Duty,
+  dutyMask,
+  EmergencyReason,
+  ExplicitOptIn,
   fhirContentHash,
+  grantRequest,
+  identityCommitment,
+  IdentityDocumentType,
+  ISO_4217,
+  LegalBasis,
+  MedchainInputError,
+  MemberKind,
+  MembershipReason,
   newRecordSalt,
+  payClaim,
+  Purpose,
+  purposeMask,
+  RecordCategory,
   recordLeafHash,
   RecordStatus,
+  RequesterClass,
   signGrant,
+  signThirdPartyGrant,
+  studyRegistration,
   subjectCommitment,
+  submitClaim,
+  thirdPartyGrantRequest,
   verifyProofBundle,
   verifyProofBundleOnChain,
+  type CohortRecord,
   type RecordAnchor,
+  type ResearchOptOut,
 } from "../sdk/index.js";
 import { deployMedchain } from "./lib/deploy.js";
 import { GasTable } from "./lib/gas.js";
@@ -643,9 +658,223 @@ for (const entry of timeline.entries) {
   );
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Third parties and research (docs/research.md)
+const { researchOptOutRegistry, studyRegistry, oversight } = deployment;
+const [universityAdmin, universityResearcher, companyOfficer, mrChen] = [
+  person(15),
+  person(16),
+  person(17),
+  person(18),
+];
+say("The council admits a university and a pharmaceutical company; each gets its first administrator.");
+await record(
+  "add member (research institute)",
+  members.addMember(MemberKind.ResearchInstitute, profileHash({ name: "Formosa University", licence: "demo-0004" })),
+);
+await record(
+  "add member (company)",
+  members.addMember(MemberKind.Company, profileHash({ name: "Island Pharma Co.", licence: "demo-0005" })),
+);
+const [universityId, companyId] = [4n, 5n];
+await record(
+  "add operator (by council)",
+  members.addOperator(universityAdmin, universityId, dutyMask(Duty.OrgAdmin, Duty.Researcher)),
+);
+await record(
+  "add operator (by admin)",
+  memberRegistry.connect(universityAdmin).addOperator(universityResearcher, universityId, dutyMask(Duty.Researcher)),
+);
+await record(
+  "add operator (by council)",
+  members.addOperator(companyOfficer, companyId, dutyMask(Duty.OrgAdmin, Duty.Researcher)),
+);
+detail(`Formosa University = member ${universityId} (research institute), Island Pharma = ${companyId} (company)`);
+
+say("Taipei East's diabetes clinic: twelve patients with HbA1c results on file, anchored as one batch.");
+const cohortPeople = [mrChen, ...Array.from({ length: 11 }, () => Wallet.createRandom())];
+const cohortRecords: CohortRecord[] = [];
+for (const [index, account] of cohortPeople.entries()) {
+  const commitment = keccak256(toUtf8Bytes(`demo diabetes clinic patient ${index} (not a real commitment)`));
+  await patientRegistry.connect(taipeiRegistrar).registerPatient(account.address, commitment);
+  const cohortPatientId = await patientRegistry.patientIdOf(account.address);
+  const hba1c = {
+    resourceType: "Observation",
+    id: `hba1c-${index}`,
+    status: "final",
+    code: { coding: [{ system: "http://loinc.org", code: "4548-4", display: "Hemoglobin A1c" }] },
+    valueQuantity: { value: 6 + (index % 5) / 2, unit: "%" },
+  };
+  cohortRecords.push({
+    patientId: cohortPatientId,
+    anchor: {
+      contentHash: fhirContentHash(hba1c),
+      category: RecordCategory.LabResult,
+      subjectCommitment: subjectCommitment(cohortPatientId, newRecordSalt()),
+    },
+  });
+}
+const clinicBatch = await buildRecordBatch(cohortRecords.map((entry) => entry.anchor));
+await recordRegistry.connect(taipeiSteward).anchorBatch(...clinicBatch.anchorBatchArgs());
+const chenId = cohortRecords[0]!.patientId;
+detail(`patients ${cohortRecords[0]!.patientId}–${cohortRecords.at(-1)!.patientId}; Mr Chen is patient ${chenId}`);
+
+say("Mr Chen opts out of all research use of his data (his right after judgment 111-Hsien-Pan-13). At once.");
+await record("setOptOut (wholly)", researchOptOutRegistry.connect(mrChen).setOptOut(chenId, true, 0, 0));
+detail(`opted out for lab results: ${await researchOptOutRegistry.isOptedOut(chenId, RecordCategory.LabResult)}`);
+await refused("nobody else can opt him back in", () =>
+  researchOptOutRegistry.connect(taipeiRegistrar).setOptOut.staticCall(chenId, false, 0, 0),
+);
+
+say("Formosa University registers a diabetes study: DUO HMB + IRB + NPU, IRB approval on file, k ≥ 5, one year.");
+const studyNow = await latest();
+const diabetesStudy = studyRegistration({
+  protocolHash: keccak256(toUtf8Bytes("Diabetes outcomes in Taiwan, protocol v1.2 (demo)")),
+  ethicsApprovalHash: keccak256(toUtf8Bytes("Formosa University IRB approval 2026-117 (demo)")),
+  ethicsApprovalExpiresAt: studyNow + 400n * 86_400n,
+  purpose: Purpose.BiomedicalResearch,
+  requesterClass: RequesterClass.Academic,
+  dataUse: [DataUse.HMB, DataUse.IRB, DataUse.NPU],
+  categories: categoryMask(RecordCategory.LabResult),
+  termStart: studyNow,
+  termEnd: studyNow + 365n * 86_400n,
+  minimumK: 5,
+  sponsorKind: MemberKind.ResearchInstitute,
+  now: studyNow,
+});
+await record("register study", studyRegistry.connect(universityResearcher).registerStudy(diabetesStudy));
+const studyId = await studyRegistry.studyCount();
+detail(`study ${studyId}: ${(await studyRegistry.getStudyDataUse(studyId)).map((id) => dataUseName(id)).join(", ")}`);
+await refused("Island Pharma cannot register a study: commercial use of research datasets is barred", () =>
+  studyRegistry
+    .connect(companyOfficer)
+    .registerStudy.staticCall({ ...diabetesStudy, requesterClass: RequesterClass.Commercial }),
+);
+await refused("a dataset for a study oversight has not approved is refused", () =>
+  studyRegistry.connect(taipeiSteward).publishDataset.staticCall({
+    studyId,
+    cohortRoot: clinicBatch.root,
+    cohortSize: 12,
+    method: DeidentificationMethod.KAnonymity,
+    k: 5,
+    epsilonMillis: 0,
+    methodDocumentHash: keccak256(toUtf8Bytes("k-anonymity method (demo)")),
+    optOutStateBlock: 1n,
+    optedOutIncluded: 0,
+    manifestHash: keccak256(toUtf8Bytes("release manifest (demo)")),
+  }),
+);
+
+say("The research oversight board, independent of the hospitals, approves the study.");
+await record("approve study", studyRegistry.connect(oversight).approveStudy(studyId));
+
+say("Taipei East builds the cohort from the opt-out state at a fixed block, leaving Mr Chen out, and publishes it.");
+const optOutStateBlock = BigInt(await ethers.provider.getBlockNumber());
+const optOuts = new Map<bigint, ResearchOptOut>();
+for (const entry of cohortRecords) {
+  const stored = await researchOptOutRegistry.getOptOut(entry.patientId, { blockTag: Number(optOutStateBlock) });
+  optOuts.set(entry.patientId, stored);
+}
+const cohort = buildCohort(cohortRecords, optOuts, { dataUsePermission: DataUse.HMB });
+detail(
+  `cohort of ${cohort.cohortSize} patients (${cohort.excludedPatients} left out by their opt-out) as of block ` +
+    `${optOutStateBlock}; root ${cohort.cohortRoot.slice(0, 18)}…`,
+);
+const manifest = datasetManifest({
+  studyId,
+  cohortRoot: cohort.cohortRoot,
+  cohortSize: cohort.cohortSize,
+  method: DeidentificationMethod.KAnonymity,
+  k: 5,
+  methodDocumentHash: keccak256(toUtf8Bytes("k-anonymity (k = 5) over age band, sex, district (demo)")),
+  optOutStateBlock,
+  manifestHash: keccak256(toUtf8Bytes("diabetes cohort release 1: files and their hashes (demo)")),
+  study: await studyRegistry.getStudy(studyId),
+  currentBlock: optOutStateBlock + 1n,
+});
+await refused("a k of 3, below the study's minimum of 5, is refused", () =>
+  studyRegistry.connect(taipeiSteward).publishDataset.staticCall({ ...manifest, k: 3 }),
+);
+await record("publish dataset (k = 5)", studyRegistry.connect(taipeiSteward).publishDataset(manifest));
+const datasetId = await studyRegistry.datasetCount();
+
+say("The university names its researcher for the dataset; every use is logged, and only while the study runs.");
+await record(
+  "grant dataset access",
+  studyRegistry.connect(universityAdmin).grantDatasetAccess(datasetId, universityResearcher),
+);
+await record(
+  "log dataset access",
+  studyRegistry.connect(universityResearcher).logDatasetAccess(datasetId, recordRef("HbA1c trend query")),
+);
+
+say("Island Pharma asks Mrs Lin for her lab results for marketing. Without her explicit commercial opt-in: no.");
+const marketingGrant = {
+  patientId,
+  grantee: companyId,
+  categories: categoryMask(RecordCategory.LabResult),
+  purposes: purposeMask(Purpose.Marketing),
+  now: await latest(),
+  durationSeconds: 30n * 86_400n,
+};
+try {
+  thirdPartyGrantRequest({
+    grant: marketingGrant,
+    granteeKind: MemberKind.Company,
+    requesterClass: RequesterClass.Commercial,
+  });
+  throw new Error("the SDK accepted a commercial grant without the opt-in");
+} catch (error) {
+  if (!(error instanceof MedchainInputError)) throw error;
+  detail(`her app refuses to build it: ${error.shortMessage}`);
+}
+const withoutOptIn = { grant: grantRequest(marketingGrant), requesterClass: RequesterClass.Commercial, optIns: 0 };
+await refused("and the chain refuses it too", () =>
+  consentRegistry.connect(recoveredPhone).grantThirdParty.staticCall(withoutOptIn),
+);
+detail("she reads the offer and ticks 'commercial use' herself; she signs on her phone, Taipei East relays:");
+const optedIn = thirdPartyGrantRequest({
+  grant: marketingGrant,
+  granteeKind: MemberKind.Company,
+  requesterClass: RequesterClass.Commercial,
+  optIns: [ExplicitOptIn.CommercialUse],
+});
+const signedOptIn = await signThirdPartyGrant(
+  recoveredPhone,
+  domain,
+  optedIn,
+  await consentRegistry.nonces(patientId),
+  (await latest()) + 3_600n,
+);
+await record(
+  "grantThirdPartyBySig (commercial, opted in)",
+  consentRegistry.connect(taipeiRegistrar).grantThirdPartyBySig(signedOptIn),
+);
+detail(
+  `Island Pharma may use her lab results for marketing now: ${await consentRegistry.isAuthorized(patientId, companyId, RecordCategory.LabResult, Purpose.Marketing)}` +
+    `; identifiable data: ${await consentRegistry.isAuthorizedForUse(patientId, companyId, RecordCategory.LabResult, Purpose.Marketing, ExplicitOptIn.IdentifiableData)}`,
+);
+
+say("The study's year ends. The university attests the dataset's destruction; its researcher's access stops.");
+await connection.networkHelpers.time.increase(366 * 86_400);
+await refused("a use after the term is refused", () =>
+  studyRegistry.connect(universityResearcher).logDatasetAccess.staticCall(datasetId, recordRef("late query")),
+);
+await record(
+  "attest destruction",
+  studyRegistry
+    .connect(universityAdmin)
+    .attestDestruction(datasetId, keccak256(toUtf8Bytes("signed destruction certificate (demo)"))),
+);
+detail(
+  `opted-out patients included under a legal basis so far: ${await studyRegistry.legalExceptionCount(LegalBasis.CommunicableDiseaseControl)} (counted publicly per basis)`,
+);
+
 say("Gas used by each step (receipt.gasUsed, including the 21,000 base; hardfork cancun):");
 console.log(`\n${gas.toMarkdown()}\n`);
 if (demoDeploymentId !== undefined) {
   await rm(path.join("ignition", "deployments", demoDeploymentId), { recursive: true, force: true });
 }
-console.log("The demo finished: governance, identity, consent, record anchoring and claims work end to end.");
+console.log(
+  "The demo finished: governance, identity, consent, record anchoring, claims, third parties and research work end to end.",
+);
