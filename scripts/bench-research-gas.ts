@@ -1,17 +1,23 @@
 /**
- * What the research opt-out and the commercial opt-in add to `ConsentRegistry.isAuthorized`, and what a
- * third-party grant costs beside a plain one, printed as a Markdown table:
+ * Gas of third parties and research, printed as two Markdown tables (part of `./medchain bench`):
  *
  *   npx hardhat run scripts/bench-research-gas.ts
  *
- * Views: execution gas of two identical static calls in one transaction (contracts/bench/GasProbe.sol), cold
- * then warm. Writes: receipt.gasUsed, in steady state (the patient's nonce and the grant slot already written).
+ * 1. What the research opt-out and the commercial opt-in add to `ConsentRegistry.isAuthorized`, and what a
+ *    third-party grant costs beside a plain one. Views: execution gas of two identical static calls in one
+ *    transaction (contracts/bench/GasProbe.sol), cold then warm.
+ * 2. The StudyRegistry's writes, on the production deployment (oversight through the AccessManager).
+ *
+ * Writes: receipt.gasUsed (includes the 21,000 base and calldata), in steady state (the second call of its
+ * kind: the first writes nonces, grant slots and id counters from zero).
  */
-import { keccak256, toBeHex } from "ethers";
+import { keccak256, toBeHex, toUtf8Bytes, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
 import {
   categoryMask,
+  DataUse,
+  DeidentificationMethod,
   Duty,
   dutyMask,
   ExplicitOptIn,
@@ -21,15 +27,33 @@ import {
   RecordCategory,
   RequesterClass,
 } from "../sdk/codes.js";
+import { datasetManifest, studyRegistration } from "../sdk/research.js";
 import { GasProbe__factory } from "../typechain-types/index.js";
 import { deployMedchain } from "./lib/deploy.js";
 import { GasTable, receiptGas } from "./lib/gas.js";
 
 const connection = await network.create();
-const { memberRegistry, patientRegistry, consentRegistry, researchOptOutRegistry, council, signers, deployer } =
-  await deployMedchain(connection);
-const [orgAdmin, registrar, patient] = signers;
-if (orgAdmin === undefined || registrar === undefined || patient === undefined) throw new Error("too few accounts");
+const {
+  memberRegistry,
+  patientRegistry,
+  consentRegistry,
+  researchOptOutRegistry,
+  studyRegistry,
+  council,
+  oversight,
+  signers,
+  deployer,
+} = await deployMedchain(connection);
+const [orgAdmin, registrar, patient, researcher, dataSteward] = signers;
+if (
+  orgAdmin === undefined ||
+  registrar === undefined ||
+  patient === undefined ||
+  researcher === undefined ||
+  dataSteward === undefined
+) {
+  throw new Error("too few accounts");
+}
 
 const members = memberRegistry.connect(council);
 await receiptGas(members.addMember(MemberKind.Hospital, keccak256("0x01"))); // 1
@@ -98,3 +122,54 @@ await table.record(
 );
 
 console.log(table.toMarkdown());
+
+// StudyRegistry: the institute's researcher registers, oversight approves, the hospital's steward publishes.
+await receiptGas(members.addOperator(researcher, 2n, dutyMask(Duty.Researcher, Duty.OrgAdmin)));
+await receiptGas(memberRegistry.connect(orgAdmin).addOperator(dataSteward, 1n, dutyMask(Duty.DataSteward)));
+const studyNow = BigInt((await connection.ethers.provider.getBlock("latest"))?.timestamp ?? 0);
+const registration = studyRegistration({
+  protocolHash: keccak256(toUtf8Bytes("protocol")),
+  ethicsApprovalHash: keccak256(toUtf8Bytes("IRB letter")),
+  ethicsApprovalExpiresAt: studyNow + 365n * 86_400n,
+  purpose: Purpose.BiomedicalResearch,
+  requesterClass: RequesterClass.Academic,
+  dataUse: [DataUse.HMB, DataUse.NPUNCU, DataUse.PUB],
+  categories: categoryMask(RecordCategory.LabResult, RecordCategory.Medication),
+  termStart: studyNow,
+  termEnd: studyNow + 180n * 86_400n,
+  minimumK: 5,
+  sponsorKind: MemberKind.ResearchInstitute,
+  now: studyNow,
+});
+const manifest = async (studyId: bigint) =>
+  datasetManifest({
+    studyId,
+    cohortRoot: keccak256(toUtf8Bytes(`cohort ${studyId}`)),
+    cohortSize: 1_200,
+    method: DeidentificationMethod.KAnonymity,
+    k: 5,
+    methodDocumentHash: keccak256(toUtf8Bytes("method")),
+    optOutStateBlock: BigInt(await connection.ethers.provider.getBlockNumber()) - 1n,
+    manifestHash: keccak256(toUtf8Bytes("release")),
+  });
+const studies = new GasTable();
+const twice = async (operation: string, call: (round: number) => Promise<ContractTransactionResponse>) => {
+  await receiptGas(call(1));
+  await studies.record(operation, call(2));
+};
+await twice("registerStudy (1 permission + 2 modifiers)", () =>
+  studyRegistry.connect(researcher).registerStudy(registration),
+);
+await twice("approveStudy (oversight role via AccessManager)", (round) =>
+  studyRegistry.connect(oversight).approveStudy(BigInt(round)),
+);
+await twice("publishDataset (k-anonymity)", async (round) =>
+  studyRegistry.connect(dataSteward).publishDataset(await manifest(BigInt(round))),
+);
+await twice("grantDatasetAccess", (round) =>
+  studyRegistry.connect(researcher).grantDatasetAccess(BigInt(round), researcher),
+);
+await twice("logDatasetAccess", (round) =>
+  studyRegistry.connect(researcher).logDatasetAccess(1n, keccak256(toUtf8Bytes(`query ${round}`))),
+);
+console.log(`\n${studies.toMarkdown()}`);
