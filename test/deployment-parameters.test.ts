@@ -344,7 +344,8 @@ describe("Deployment parameter loader: bad input", function () {
       name: "a module without parameters",
       change: (contents) => (contents.Records = { anything: 1 }),
       error: UnknownParameterError,
-      message: "Records is not a medchain deployment parameter (known here: Medchain, Governance, Identity, Consent, Studies)",
+      message:
+        "Records is not a medchain deployment parameter (known here: Medchain, Governance, Identity, Consent, Studies)",
     },
     {
       name: "a missing guardian",

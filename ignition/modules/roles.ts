@@ -1,7 +1,11 @@
 import type { Interface } from "ethers";
 
 import { ConsortiumRole } from "../../sdk/codes.js";
-import { ConsentRegistry__factory, MemberRegistry__factory, StudyRegistry__factory } from "../../typechain-types/index.js";
+import {
+  ConsentRegistry__factory,
+  MemberRegistry__factory,
+  StudyRegistry__factory,
+} from "../../typechain-types/index.js";
 
 /**
  * Which consortium role may call which restricted selector. Anything restricted and not listed here
