@@ -3,15 +3,22 @@ import { BrowserProvider, keccak256, toUtf8Bytes, type Eip1193Provider } from "e
 import { network } from "hardhat";
 
 import {
+  buildCohort,
   buildRecordBatch,
   categoryMask,
-  claimSubmission,
   ClaimStatus,
+  claimSubmission,
+  datasetManifest,
+  DataUse,
+  DeidentificationMethod,
   Duty,
+  dutyMask,
   EmergencyReason,
+  ExplicitOptIn,
   fhirContentHash,
   grantRequest,
   ISO_4217,
+  LegalBasis,
   MedchainBatchAnchoringError,
   MedchainClient,
   MedchainContractError,
@@ -19,17 +26,24 @@ import {
   MedchainDutyError,
   MedchainInputError,
   MedchainSignerError,
+  MemberKind,
   MembershipReason,
   newRecordSalt,
   Purpose,
   purposeMask,
   RecordCategory,
   RecordStatus,
+  RequesterClass,
   RetractionReason,
+  studyRegistration,
+  StudyStatus,
   subjectCommitment,
+  thirdPartyGrantRequest,
+  type CohortRecord,
   type MedchainDeployment,
   type RecordAnchor,
   type RecordBatch,
+  type ResearchOptOut,
 } from "../sdk/index.js";
 import { buildConsortium, testCommitment, type Consortium } from "./helpers/fixtures.js";
 
@@ -513,6 +527,126 @@ describe("SDK client (MedchainClient)", function () {
       expect((await provider.claims.get(claimId)).authorizedBySignature).to.equal(true);
       await (await provider.claims.withdraw(claimId)).wait();
       expect((await provider.claims.get(claimId)).status).to.equal(BigInt(ClaimStatus.Withdrawn));
+    });
+  });
+
+  describe("research and third parties", function () {
+    it("opt-out, a study from registration to destruction, and a company's grant with the explicit opt-in", async function () {
+      const [universityAdmin, analyst, companyOfficer] = [c.spare[0]!, c.spare[1]!, c.spare[2]!];
+      const council = c.memberRegistry.connect(c.council);
+      await council.addMember(MemberKind.ResearchInstitute, keccak256(toUtf8Bytes("university")));
+      await council.addMember(MemberKind.Company, keccak256(toUtf8Bytes("company")));
+      const [universityId, companyId] = [4n, 5n];
+      await council.addOperator(universityAdmin, universityId, dutyMask(Duty.OrgAdmin, Duty.Researcher));
+      await council.addOperator(analyst, universityId, dutyMask(Duty.Researcher));
+      await council.addOperator(companyOfficer, companyId, dutyMask(Duty.OrgAdmin));
+
+      // The other patient opts out wholly; the SDK reads it back and research is refused for her.
+      const otherPatient = await MedchainClient.connect(c.otherPatient, deployment);
+      expect((await (await otherPatient.research.optOut(c.otherPatientId)).wait()).wholly).to.equal(true);
+      expect(await otherPatient.research.isOptedOut(c.otherPatientId, RecordCategory.LabResult)).to.equal(true);
+      expect((await otherPatient.research.optOutOf(c.otherPatientId)).wholly).to.equal(true);
+
+      const university = await MedchainClient.connect(universityAdmin, deployment);
+      const now = BigInt(await time.latest());
+      const registration = studyRegistration({
+        protocolHash: keccak256(toUtf8Bytes("protocol")),
+        ethicsApprovalHash: keccak256(toUtf8Bytes("irb")),
+        ethicsApprovalExpiresAt: now + 400n * ONE_DAY,
+        purpose: Purpose.BiomedicalResearch,
+        requesterClass: RequesterClass.Academic,
+        dataUse: [DataUse.HMB, DataUse.IRB, DataUse.NPU],
+        categories: categoryMask(RecordCategory.LabResult),
+        termStart: now,
+        termEnd: now + 30n * ONE_DAY,
+        minimumK: 5,
+        now,
+      });
+      const { studyId } = await (await university.research.registerStudy(registration)).wait();
+      expect(studyId).to.equal(1n);
+      expect(await university.research.studyDataUse(studyId)).to.deep.equal([DataUse.HMB, DataUse.IRB, DataUse.NPU]);
+      const companyClient = await MedchainClient.connect(companyOfficer, deployment);
+      const noDuty = await rejectionOf(companyClient.research.registerStudy(registration));
+      expect((noDuty as MedchainDutyError).duty).to.equal(Duty.Researcher);
+      const oversight = await MedchainClient.connect(c.oversight, deployment);
+      await (await oversight.research.approveStudy(studyId)).wait();
+      expect((await oversight.research.study(studyId)).status).to.equal(BigInt(StudyStatus.Approved));
+
+      // The hospital builds the cohort without the opted-out patient and publishes it.
+      const records: CohortRecord[] = [c.patientId, c.otherPatientId].flatMap((patientId) =>
+        labAnchors(patientId, 3, `cohort-${patientId}`).map((anchor) => ({ patientId, anchor })),
+      );
+      const optOutBlock = BigInt(await ethers.provider.getBlockNumber());
+      const optOuts = new Map<bigint, ResearchOptOut>();
+      for (const patientId of [c.patientId, c.otherPatientId]) {
+        optOuts.set(patientId, await university.research.optOutOf(patientId));
+      }
+      const cohort = buildCohort(records, optOuts, { dataUsePermission: DataUse.HMB });
+      expect([cohort.cohortSize, cohort.excludedPatients, cohort.recordCount]).to.deep.equal([1, 1, 3]);
+      const steward = await MedchainClient.connect(c.dataSteward, deployment);
+      const smallCohort = datasetManifest({
+        studyId,
+        cohortRoot: cohort.cohortRoot,
+        cohortSize: cohort.cohortSize,
+        method: DeidentificationMethod.DifferentialPrivacy,
+        epsilonMillis: 1_000,
+        methodDocumentHash: keccak256(toUtf8Bytes("dp method")),
+        optOutStateBlock: optOutBlock,
+        manifestHash: keccak256(toUtf8Bytes("release")),
+      });
+      const { datasetId } = await (await steward.research.publishDataset(smallCohort)).wait();
+      expect((await steward.research.dataset(datasetId)).cohortRoot).to.equal(cohort.cohortRoot);
+
+      await (await university.research.grantDatasetAccess(datasetId, analyst.address)).wait();
+      const analystClient = await MedchainClient.connect(analyst, deployment);
+      await (await analystClient.research.logDatasetAccess(datasetId, keccak256(toUtf8Bytes("query 1")))).wait();
+      expect(await university.research.canUseDataset(datasetId, analyst.address)).to.equal(true);
+      await time.increase(31 * 86_400);
+      const late = await rejectionOf(analystClient.research.logDatasetAccess(datasetId, keccak256(toUtf8Bytes("q2"))));
+      expect((late as MedchainContractError).errorName).to.equal("StudyRegistryOutsideTerm");
+      await (await university.research.attestDestruction(datasetId, keccak256(toUtf8Bytes("certificate")))).wait();
+      expect((await university.research.dataset(datasetId)).destroyedAt).to.be.greaterThan(0n);
+      expect(await university.research.legalExceptionCount(LegalBasis.CommunicableDiseaseControl)).to.equal(0n);
+
+      // A company's marketing grant: the patient signs it with the explicit commercial opt-in; a hospital relays.
+      const patient = await MedchainClient.connect(c.patient, deployment);
+      const request = thirdPartyGrantRequest({
+        grant: {
+          patientId: c.patientId,
+          grantee: companyId,
+          categories: categoryMask(RecordCategory.LabResult),
+          purposes: purposeMask(Purpose.Marketing),
+          now: BigInt(await time.latest()),
+          durationSeconds: 30n * ONE_DAY,
+        },
+        granteeKind: MemberKind.Company,
+        requesterClass: RequesterClass.Commercial,
+        optIns: [ExplicitOptIn.CommercialUse],
+      });
+      const hospital = await MedchainClient.connect(c.registrar, deployment);
+      await (await hospital.consent.relayThirdPartyGrant(await patient.consent.signThirdPartyGrant(request))).wait();
+      const terms = await hospital.consent.thirdPartyTerms(c.patientId, companyId);
+      expect([terms.thirdParty, Number(terms.optIns)]).to.deep.equal([true, ExplicitOptIn.CommercialUse]);
+      expect(
+        await hospital.consent.isAuthorizedForUse(
+          c.patientId,
+          companyId,
+          RecordCategory.LabResult,
+          Purpose.Marketing,
+          ExplicitOptIn.CommercialUse,
+        ),
+      ).to.equal(true);
+      expect(
+        await hospital.consent.isAuthorizedForUse(
+          c.patientId,
+          companyId,
+          RecordCategory.LabResult,
+          Purpose.Marketing,
+          ExplicitOptIn.IdentifiableData,
+        ),
+      ).to.equal(false);
+      const plain = await rejectionOf(patient.consent.grant(request.grant));
+      expect((plain as MedchainContractError).errorName).to.equal("ConsentRegistryThirdPartyGrantRequired");
     });
   });
 
