@@ -99,17 +99,7 @@ export async function deployMedchain(connection: Connection, options: DeployOpti
     },
   });
   return {
-    authority: ConsortiumAuthority__factory.connect(await deployed.authority.getAddress(), deployer),
-    memberRegistry: MemberRegistry__factory.connect(await deployed.memberRegistry.getAddress(), deployer),
-    patientRegistry: PatientRegistry__factory.connect(await deployed.patientRegistry.getAddress(), deployer),
-    researchOptOutRegistry: ResearchOptOutRegistry__factory.connect(
-      await deployed.researchOptOutRegistry.getAddress(),
-      deployer,
-    ),
-    consentRegistry: ConsentRegistry__factory.connect(await deployed.consentRegistry.getAddress(), deployer),
-    recordRegistry: RecordRegistry__factory.connect(await deployed.recordRegistry.getAddress(), deployer),
-    claimRegistry: ClaimRegistry__factory.connect(await deployed.claimRegistry.getAddress(), deployer),
-    studyRegistry: StudyRegistry__factory.connect(await deployed.studyRegistry.getAddress(), deployer),
+    ...(await connectRegistries(deployed, deployer)),
     deployer,
     admin,
     council,
@@ -193,17 +183,25 @@ export async function deployWithParameters(
     parameters: parameters.ignitionParameters,
     displayUi: options.displayUi ?? false,
   });
+  return connectRegistries(deployed, deployer);
+}
+
+/** The registries of an Ignition deployment result, typed and connected to `runner`. */
+async function connectRegistries(
+  deployed: Record<keyof DeployedRegistries, { getAddress(): Promise<string> }>,
+  runner: HardhatEthersSigner,
+): Promise<DeployedRegistries> {
   return {
-    authority: ConsortiumAuthority__factory.connect(await deployed.authority.getAddress(), deployer),
-    memberRegistry: MemberRegistry__factory.connect(await deployed.memberRegistry.getAddress(), deployer),
-    patientRegistry: PatientRegistry__factory.connect(await deployed.patientRegistry.getAddress(), deployer),
+    authority: ConsortiumAuthority__factory.connect(await deployed.authority.getAddress(), runner),
+    memberRegistry: MemberRegistry__factory.connect(await deployed.memberRegistry.getAddress(), runner),
+    patientRegistry: PatientRegistry__factory.connect(await deployed.patientRegistry.getAddress(), runner),
     researchOptOutRegistry: ResearchOptOutRegistry__factory.connect(
       await deployed.researchOptOutRegistry.getAddress(),
-      deployer,
+      runner,
     ),
-    consentRegistry: ConsentRegistry__factory.connect(await deployed.consentRegistry.getAddress(), deployer),
-    recordRegistry: RecordRegistry__factory.connect(await deployed.recordRegistry.getAddress(), deployer),
-    claimRegistry: ClaimRegistry__factory.connect(await deployed.claimRegistry.getAddress(), deployer),
-    studyRegistry: StudyRegistry__factory.connect(await deployed.studyRegistry.getAddress(), deployer),
+    consentRegistry: ConsentRegistry__factory.connect(await deployed.consentRegistry.getAddress(), runner),
+    recordRegistry: RecordRegistry__factory.connect(await deployed.recordRegistry.getAddress(), runner),
+    claimRegistry: ClaimRegistry__factory.connect(await deployed.claimRegistry.getAddress(), runner),
+    studyRegistry: StudyRegistry__factory.connect(await deployed.studyRegistry.getAddress(), runner),
   };
 }

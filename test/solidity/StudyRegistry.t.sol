@@ -1718,18 +1718,19 @@ contract StudyRegistryTest is MedchainTestBase {
         studyRegistry.logDatasetAccess(datasetId, accessRef);
     }
 
-    /// @dev RequesterClasses.isAllowedFor, restated as the table of docs/research.md.
+    /// @dev RequesterClasses.isAllowedFor, restated as the table of docs/research.md: per MemberKind, the
+    /// RequesterClass bits it may act as (Academic 0, NonProfit 1, Government 2, Hospital 3, Insurer 4,
+    /// Commercial 5).
     function _allowedTable(MemberKind kind, RequesterClass requesterClass) internal pure returns (bool) {
-        if (kind == MemberKind.Hospital) {
-            return requesterClass == RequesterClass.Hospital || requesterClass == RequesterClass.Academic;
-        }
-        if (kind == MemberKind.Clinic) return requesterClass == RequesterClass.Hospital;
-        if (kind == MemberKind.Insurer) return requesterClass == RequesterClass.Insurer;
-        if (kind == MemberKind.ResearchInstitute) {
-            return requesterClass == RequesterClass.Academic || requesterClass == RequesterClass.NonProfit;
-        }
-        if (kind == MemberKind.Regulator) return requesterClass == RequesterClass.Government;
-        return requesterClass == RequesterClass.Commercial;
+        uint8[6] memory allowedClasses = [
+            uint8(0x09), // Hospital: Academic, Hospital
+            0x08, // Clinic: Hospital
+            0x10, // Insurer: Insurer
+            0x03, // ResearchInstitute: Academic, NonProfit
+            0x04, // Regulator: Government
+            0x20 // Company: Commercial
+        ];
+        return allowedClasses[uint8(kind)] & (uint8(1) << uint8(requesterClass)) != 0;
     }
 
     /// @dev The refusal of a list that breaks a rule: the count first, then the first unknown, repeated or
