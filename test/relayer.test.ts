@@ -18,9 +18,8 @@ import {
   signRevoke,
   type DelegatedRequest,
   type GrantRequest,
-  type MedchainDeployment,
 } from "../sdk/index.js";
-import { buildConsortium, type Consortium } from "./helpers/fixtures.js";
+import { buildConsortium, deploymentOf, type Consortium } from "./helpers/fixtures.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -81,17 +80,7 @@ describe("Relayer (relayer/relayer.ts)", function () {
   beforeEach(async function () {
     c = await buildConsortium(connection);
     chainId = (await ethers.provider.getNetwork()).chainId;
-    const deployment: MedchainDeployment = {
-      chainId,
-      authority: await c.authority.getAddress(),
-      memberRegistry: await c.memberRegistry.getAddress(),
-      patientRegistry: await c.patientRegistry.getAddress(),
-      researchOptOutRegistry: await c.researchOptOutRegistry.getAddress(),
-      consentRegistry: await c.consentRegistry.getAddress(),
-      recordRegistry: await c.recordRegistry.getAddress(),
-      claimRegistry: await c.claimRegistry.getAddress(),
-      studyRegistry: await c.studyRegistry.getAddress(),
-    };
+    const deployment = await deploymentOf(c, chainId);
     domain = consentDomain({ chainId, verifyingContract: deployment.consentRegistry });
     logs = [];
     clock = 1_000_000;

@@ -45,28 +45,13 @@ import {
   type RecordBatch,
   type ResearchOptOut,
 } from "../sdk/index.js";
-import { buildConsortium, testCommitment, type Consortium } from "./helpers/fixtures.js";
+import { buildConsortium, deploymentOf, testCommitment, type Consortium } from "./helpers/fixtures.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 const { time } = networkHelpers;
 
 const ONE_DAY = 86_400n;
-
-async function deploymentOf(c: Consortium): Promise<MedchainDeployment> {
-  const { chainId } = await ethers.provider.getNetwork();
-  return {
-    chainId,
-    authority: await c.authority.getAddress(),
-    memberRegistry: await c.memberRegistry.getAddress(),
-    patientRegistry: await c.patientRegistry.getAddress(),
-    researchOptOutRegistry: await c.researchOptOutRegistry.getAddress(),
-    consentRegistry: await c.consentRegistry.getAddress(),
-    recordRegistry: await c.recordRegistry.getAddress(),
-    claimRegistry: await c.claimRegistry.getAddress(),
-    studyRegistry: await c.studyRegistry.getAddress(),
-  };
-}
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -113,7 +98,7 @@ describe("SDK client (MedchainClient)", function () {
 
   beforeEach(async function () {
     c = await buildConsortium(connection);
-    deployment = await deploymentOf(c);
+    deployment = await deploymentOf(c, (await ethers.provider.getNetwork()).chainId);
   });
 
   describe("connect", function () {

@@ -3,6 +3,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { deployMedchain, type Connection, type DeployOptions, type Deployment } from "../../scripts/lib/deploy.js";
 import { DEFAULT_RECOVERY_DELAY_SECONDS } from "../../ignition/modules/Identity.js";
 import { Duty, dutyMask, MemberKind } from "../../sdk/codes.js";
+import type { MedchainDeployment } from "../../sdk/deployment.js";
 
 export { deployMedchain, type Connection, type DeployOptions, type Deployment };
 
@@ -97,5 +98,20 @@ export async function buildConsortium(connection: Connection, options: DeployOpt
     patientId: 1n,
     otherPatientId: 2n,
     commitment: testCommitment(1),
+  };
+}
+
+/** The SDK's view of a deployment (`MedchainDeployment`): its chain and every registry's address. */
+export async function deploymentOf(deployment: Deployment, chainId: bigint): Promise<MedchainDeployment> {
+  return {
+    chainId,
+    authority: await deployment.authority.getAddress(),
+    memberRegistry: await deployment.memberRegistry.getAddress(),
+    patientRegistry: await deployment.patientRegistry.getAddress(),
+    researchOptOutRegistry: await deployment.researchOptOutRegistry.getAddress(),
+    consentRegistry: await deployment.consentRegistry.getAddress(),
+    recordRegistry: await deployment.recordRegistry.getAddress(),
+    claimRegistry: await deployment.claimRegistry.getAddress(),
+    studyRegistry: await deployment.studyRegistry.getAddress(),
   };
 }
