@@ -17,6 +17,7 @@ import type { ClaimRegistry } from "../typechain-types/index.js";
 import { ClaimOutcome, ClaimReason, ClaimStatus, codeName } from "./codes.js";
 import type { SignOptions } from "./consent.js";
 import { MedchainError, MedchainInputError, type MedchainContractError } from "./errors.js";
+import { checkHash32, secondsToIso } from "./checks.js";
 import { BlockTimes, collectEvents, type EventQueryOptions } from "./events.js";
 import { canonicalFhirJson, fhirContentHash, type FhirResource } from "./records.js";
 import { requireEventInReceipt, sendAndWait } from "./transactions.js";
@@ -237,28 +238,6 @@ const UINT32_MAX = 2n ** 32n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 const REASON_MAX = Math.max(...Object.values(ClaimReason));
 
-/** `seconds` as an ISO date when a JavaScript date can hold it, else as plain seconds. */
-function isoTime(seconds: bigint): string {
-  const millis = Number(seconds) * 1000;
-  return Number.isFinite(millis) && Math.abs(millis) <= 8.64e15
-    ? new Date(millis).toISOString()
-    : `${seconds} s after 1970`;
-}
-
-/** Checks a 32-byte hash given as hex and returns it in lower case. */
-function hash32(value: unknown, field: string, what: string, options: { allowZero?: boolean } = {}): string {
-  if (typeof value !== "string" || !isHexString(value, 32)) {
-    throw new MedchainInputError(`${what} ${JSON.stringify(value)} is not a 32-byte hash (0x and 64 hex digits)`, {
-      field,
-    });
-  }
-  const normalised = value.toLowerCase();
-  if (!options.allowZero && normalised === ZeroHash) {
-    throw new MedchainInputError(`${what} is zero`, { field });
-  }
-  return normalised;
-}
-
 /** Checks one list of attachments (count, form, duplicates) and returns it normalised to lower case. */
 function checkAttachments(attachments: readonly string[], field: string): string[] {
   if (attachments.length > MAX_CLAIM_ATTACHMENTS) {
@@ -349,13 +328,13 @@ export function checkClaimSubmission(submission: ClaimSubmission, now?: bigint):
   }
   if (serviceEnd < serviceStart) {
     throw new MedchainInputError(
-      `the service period must not end before it starts: ${isoTime(serviceStart)} – ${isoTime(serviceEnd)}`,
+      `the service period must not end before it starts: ${secondsToIso(serviceStart)} – ${secondsToIso(serviceEnd)}`,
       { field: "serviceEnd" },
     );
   }
   if (now !== undefined && serviceStart > now) {
     throw new MedchainInputError(
-      `the service period must not start in the future: it starts ${isoTime(serviceStart)}, now is ${isoTime(now)}`,
+      `the service period must not start in the future: it starts ${secondsToIso(serviceStart)}, now is ${secondsToIso(now)}`,
       { field: "serviceStart" },
     );
   }
@@ -431,7 +410,10 @@ export function claimSubmission(input: ClaimSubmissionInput): ClaimSubmission {
 export function claimIdOf(provider: bigint, claimHash: string): string {
   checkId(provider, UINT32_MAX, "provider", "provider id");
   return keccak256(
-    AbiCoder.defaultAbiCoder().encode(["uint32", "bytes32"], [provider, hash32(claimHash, "claimHash", "claim hash")]),
+    AbiCoder.defaultAbiCoder().encode(
+      ["uint32", "bytes32"],
+      [provider, checkHash32(claimHash, "claimHash", "claim hash")],
+    ),
   );
 }
 
@@ -601,7 +583,7 @@ export type ClaimStep =
   | { kind: "withdraw" };
 
 function checkClaimId(claimId: string): string {
-  return hash32(claimId, "claimId", "claim id");
+  return checkHash32(claimId, "claimId", "claim id");
 }
 
 function checkReason(reason: ClaimReason): ClaimReason {
@@ -703,7 +685,7 @@ export function claimStepCall(
       const requestHash =
         step.requestHash === undefined
           ? ZeroHash
-          : hash32(step.requestHash, "requestHash", "the request hash", { allowZero: true });
+          : checkHash32(step.requestHash, "requestHash", "the request hash", { allowZero: true });
       return () => registry.requestInformation(id, reason, requestHash);
     }
     case "approve": {
@@ -722,7 +704,7 @@ export function claimStepCall(
       return () => registry.denyClaim(id, reason);
     }
     case "pay": {
-      const reference = hash32(step.paymentReferenceHash, "paymentReferenceHash", "the payment reference hash");
+      const reference = checkHash32(step.paymentReferenceHash, "paymentReferenceHash", "the payment reference hash");
       return () => registry.markPaid(id, reference);
     }
     case "answer": {
@@ -730,7 +712,7 @@ export function claimStepCall(
       const response =
         step.responseHash === undefined
           ? ZeroHash
-          : hash32(step.responseHash, "responseHash", "the response hash", { allowZero: true });
+          : checkHash32(step.responseHash, "responseHash", "the response hash", { allowZero: true });
       return () => registry.provideInformation(id, checked, response);
     }
     case "withdraw":

@@ -10,6 +10,7 @@
  * ```
  */
 export * from "./batches.js";
+export * from "./checks.js";
 export * from "./claims.js";
 export * from "./client.js";
 export * from "./codes.js";

@@ -1,5 +1,3 @@
-import { isHexString, ZeroHash } from "ethers";
-
 import { type RecordAnchor, RecordBatchBuilder, type RecordBatch } from "./batches.js";
 import {
   ALL_CATEGORIES,
@@ -16,6 +14,7 @@ import {
   RequesterClass,
   requesterClassAllowedFor,
 } from "./codes.js";
+import { checkHash32, secondsToIso } from "./checks.js";
 import { MedchainInputError } from "./errors.js";
 
 /**
@@ -262,22 +261,6 @@ function time(value: unknown, field: string, what: string): bigint {
   return value;
 }
 
-function hash32(value: unknown, field: string, what: string): string {
-  if (typeof value !== "string" || !isHexString(value, 32)) {
-    fail(`${what} ${JSON.stringify(value)} is not a 32-byte hash (0x and 64 hex digits)`, field);
-  }
-  const normalised = value.toLowerCase();
-  if (normalised === ZeroHash) fail(`${what} is zero`, field);
-  return normalised;
-}
-
-function isoTime(seconds: bigint): string {
-  const millis = Number(seconds) * 1000;
-  return Number.isFinite(millis) && Math.abs(millis) <= 8.64e15
-    ? new Date(millis).toISOString()
-    : `${seconds} s after 1970`;
-}
-
 /**
  * `codes` checked as `StudyRegistry` checks a study's data use list (at most {@link MAX_DATA_USE_CODES}, each a
  * DUO permission or modifier, none twice, exactly one permission; the first fault in list order wins) and
@@ -363,12 +346,12 @@ export function studyRegistration(input: StudyRegistrationInput): StudyRegistrat
   if (!isResearchPurpose(purpose as Purpose) && purpose !== Purpose.PublicHealth) {
     fail(`${codeName(Purpose, purpose)} is neither a research purpose nor PublicHealth`, "purpose");
   }
-  const protocolHash = hash32(input.protocolHash, "protocolHash", "the protocol hash");
-  const ethicsApprovalHash = hash32(input.ethicsApprovalHash, "ethicsApprovalHash", "the ethics approval hash");
+  const protocolHash = checkHash32(input.protocolHash, "protocolHash", "the protocol hash");
+  const ethicsApprovalHash = checkHash32(input.ethicsApprovalHash, "ethicsApprovalHash", "the ethics approval hash");
   const now = input.now ?? BigInt(Math.floor(Date.now() / 1000));
   const ethicsApprovalExpiresAt = time(input.ethicsApprovalExpiresAt, "ethicsApprovalExpiresAt", "the expiry");
   if (ethicsApprovalExpiresAt <= now) {
-    fail(`the ethics approval expired at ${isoTime(ethicsApprovalExpiresAt)}`, "ethicsApprovalExpiresAt");
+    fail(`the ethics approval expired at ${secondsToIso(ethicsApprovalExpiresAt)}`, "ethicsApprovalExpiresAt");
   }
   const dataUse = orderedDataUse(input.dataUse);
   const diseaseCode = wholeNumber(input.diseaseCode ?? 0, UINT32_MAX, "diseaseCode", "the disease code");
@@ -386,7 +369,7 @@ export function studyRegistration(input: StudyRegistrationInput): StudyRegistrat
   const termEnd = time(input.termEnd, "termEnd", "the term's end");
   if (termEnd <= termStart || termEnd <= now) {
     fail(
-      `the term must end after it starts and after now; ${isoTime(termStart)} – ${isoTime(termEnd)} does not`,
+      `the term must end after it starts and after now; ${secondsToIso(termStart)} – ${secondsToIso(termEnd)} does not`,
       "termEnd",
     );
   }
@@ -439,11 +422,11 @@ export function datasetManifest(input: DatasetManifestInput): DatasetManifest {
   if (typeof input.studyId !== "bigint" || input.studyId <= 0n || input.studyId > UINT64_MAX) {
     fail(`study id ${String(input.studyId)} is out of range (1 to 2^64 - 1)`, "studyId");
   }
-  const cohortRoot = hash32(input.cohortRoot, "cohortRoot", "the cohort root");
+  const cohortRoot = checkHash32(input.cohortRoot, "cohortRoot", "the cohort root");
   const cohortSize = wholeNumber(input.cohortSize, UINT32_MAX, "cohortSize", "the cohort size");
   if (cohortSize === 0) fail("a dataset's cohort cannot be empty", "cohortSize");
-  const methodDocumentHash = hash32(input.methodDocumentHash, "methodDocumentHash", "the method document hash");
-  const manifestHash = hash32(input.manifestHash, "manifestHash", "the manifest hash");
+  const methodDocumentHash = checkHash32(input.methodDocumentHash, "methodDocumentHash", "the method document hash");
+  const manifestHash = checkHash32(input.manifestHash, "manifestHash", "the manifest hash");
   const method = code(input.method, DeidentificationMethod, "method", "de-identification method");
   const k = wholeNumber(input.k ?? 0, UINT32_MAX, "k", "k");
   const epsilonMillis = wholeNumber(input.epsilonMillis ?? 0, UINT32_MAX, "epsilonMillis", "epsilon × 1000");
