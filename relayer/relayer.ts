@@ -8,16 +8,16 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
-import { getAddress, isAddress, isHexString, keccak256, toBeHex, verifyTypedData } from "ethers";
+import { getAddress, isAddress, isHexString, keccak256, recoverAddress, toBeHex } from "ethers";
 
 import {
   consentDomain,
   decodeMedchainError,
   DelegateScope,
-  GRANT_TYPES,
+  grantDigest,
   PatientStatus,
-  REVOKE_TYPES,
-  THIRD_PARTY_GRANT_TYPES,
+  revokeDigest,
+  thirdPartyGrantDigest,
   type DelegatedRequest,
   type GrantRequest,
   type MedchainClient,
@@ -294,33 +294,15 @@ export class Relayer {
     const { signer, nonce: signedNonce, deadline, signature } = parsed.signed;
     const hasCode = (await contracts.consentRegistry.runner?.provider?.getCode(signer)) !== "0x";
     if (!hasCode) {
+      const digest =
+        parsed.kind === "grant"
+          ? grantDigest(domain, parsed.signed.request, signer, signedNonce, deadline)
+          : parsed.kind === "revoke"
+            ? revokeDigest(domain, parsed.signed.request, signer, signedNonce, deadline)
+            : thirdPartyGrantDigest(domain, parsed.signed.request, signer, signedNonce, deadline);
       let recovered: string;
       try {
-        recovered =
-          parsed.kind === "grant"
-            ? verifyTypedData(
-                domain,
-                GRANT_TYPES,
-                { ...parsed.signed.request, signer, nonce: signedNonce, deadline },
-                signature,
-              )
-            : parsed.kind === "revoke"
-              ? verifyTypedData(
-                  domain,
-                  REVOKE_TYPES,
-                  { ...parsed.signed.request, signer, nonce: signedNonce, deadline },
-                  signature,
-                )
-              : verifyTypedData(
-                  domain,
-                  THIRD_PARTY_GRANT_TYPES,
-                  {
-                    grant: { ...parsed.signed.request.grant, signer, nonce: signedNonce, deadline },
-                    requesterClass: parsed.signed.request.requesterClass,
-                    optIns: parsed.signed.request.optIns,
-                  },
-                  signature,
-                );
+        recovered = recoverAddress(digest, signature);
       } catch {
         throw new RelayerError(401, "BAD_SIGNATURE", "the signature is malformed", "signature");
       }
