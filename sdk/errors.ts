@@ -10,6 +10,7 @@ import {
   ResearchOptOutRegistry__factory,
   StudyRegistry__factory,
 } from "../typechain-types/index.js";
+import { secondsToIso } from "./checks.js";
 import {
   ClaimStatus,
   codeName,
@@ -171,14 +172,12 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   PatientRegistryUnauthorizedCaller: (a) =>
     `${a[1]} is neither patient ${a[0]}'s account nor a registrar, so it cannot do this`,
   PatientRegistryNoPendingRecovery: (a) => `patient ${a[0]} has no pending key recovery`,
-  PatientRegistryRecoveryNotReady: (a) =>
-    `patient ${a[0]}'s key recovery can run from ${new Date(Number(a[1]) * 1000).toISOString()}`,
+  PatientRegistryRecoveryNotReady: (a) => `patient ${a[0]}'s key recovery can run from ${isoTime(a[1])}`,
   PatientRegistryRecoveryInitiatorRevoked: (a) =>
     `patient ${a[0]}'s recovery is void: registrar ${a[1]} no longer acts for an active organisation; start a new one`,
   PatientRegistryInvalidDelegate: (a) => `${a[1]} cannot be a delegate of patient ${a[0]}`,
   PatientRegistryInvalidDelegateScope: (a) => `delegate scope ${a[0]} is empty or names scopes that do not exist`,
-  PatientRegistryDelegateExpiryInPast: (a) =>
-    `a mandate must end in the future; ${new Date(Number(a[0]) * 1000).toISOString()} has passed`,
+  PatientRegistryDelegateExpiryInPast: (a) => `a mandate must end in the future; ${isoTime(a[0])} has passed`,
   PatientRegistryUnknownDelegate: (a) => `${a[1]} holds no mandate for patient ${a[0]}`,
   PatientRegistryRecoveryDelayOutOfRange: (a) =>
     `the recovery delay must be between ${a[1]} and ${a[2]} seconds; ${a[0]} is not`,
@@ -383,7 +382,8 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   UUPSUnsupportedProxiableUUID: (a) => `the new implementation answers proxiable UUID ${a[0]}, not ERC-1967's`,
 };
 
-const isoTime = (seconds: unknown): string => new Date(Number(seconds) * 1000).toISOString();
+/** A contract timestamp as an ISO date; an absurd one (beyond year 275760) is named in seconds instead of throwing. */
+const isoTime = (seconds: unknown): string => secondsToIso(BigInt(String(seconds)));
 
 /** "study 3", or "the study" for id 0 (a registration, before the study has an id). */
 const studyLabel = (studyId: unknown): string => (BigInt(String(studyId)) === 0n ? "the study" : `study ${studyId}`);

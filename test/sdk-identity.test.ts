@@ -114,6 +114,26 @@ describe("SDK error decoding", function () {
     expect(unexplained).to.deep.equal([]);
   });
 
+  it("explains every custom error without throwing, even with the largest values its arguments can hold", function () {
+    const maxOf = (type: string): unknown => {
+      if (type === "address") return "0xffffffffffffffffffffffffffffffffffffffff";
+      if (type === "bool") return true;
+      if (type === "string") return "x".repeat(64);
+      if (type.startsWith("bytes")) return `0x${"ff".repeat(Number(type.slice(5)) || 32)}`;
+      if (type.startsWith("uint")) return (1n << BigInt(Number(type.slice(4)) || 256)) - 1n;
+      if (type.startsWith("int")) return (1n << BigInt((Number(type.slice(3)) || 256) - 1)) - 1n;
+      throw new Error(`no largest value for ${type}`);
+    };
+    medchainErrorsInterface.forEachError((fragment) => {
+      const data = medchainErrorsInterface.encodeErrorResult(
+        fragment,
+        fragment.inputs.map((input) => maxOf(input.type)),
+      );
+      expect(() => decodeMedchainError(data)?.shortMessage, fragment.name).not.to.throw();
+      expect(decodeMedchainError(data)?.errorName, fragment.name).to.equal(fragment.name);
+    });
+  });
+
   it("returns undefined when there is no medchain error to decode", function () {
     expect(decodeMedchainError(new Error("socket hang up"))).to.equal(undefined);
     expect(decodeMedchainError({ data: "0xdeadbeef" })).to.equal(undefined);
