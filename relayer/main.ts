@@ -2,6 +2,7 @@
  * Runs the relayer (relayer/relayer.ts) for one hospital:
  *
  *   MEDCHAIN_RELAYER_KEY=0x… ./medchain relayer     # the hospital operator's key (zero-gas chain: no ether)
+ *                                                  # (ClaimsOfficer duty to relay claims too)
  *
  * MEDCHAIN_RPC_URL (default http://127.0.0.1:8545), MEDCHAIN_DEPLOYMENT (default
  * ignition/deployments/chain-<the node's chain id>), MEDCHAIN_RELAYER_PORT (default 8787) and

@@ -1,64 +1,31 @@
 /**
- * The hospital-run relayer: a small HTTP service that takes a patient's EIP-712 signed consent request
- * (grant, revocation, third-party grant), checks everything it can before spending anything — size, JSON,
- * schema, chain, deadline, patient, rate, nonce, signature, signer's mandate, a simulation of the call — and
- * relays it with the hospital's operator key, so patients never hold gas. The same signature relayed twice
- * returns the first answer and sends nothing. Logs are structured JSON lines without personal data: the
- * patient id and the signature appear only as hashes.
+ * The hospital-run relayer: a small HTTP service that takes a patient's EIP-712 signed request — consent
+ * (grant, revocation, third-party grant), a research opt-out, or a claim authorisation — checks everything it
+ * can before spending anything — size, JSON, schema, chain, deadline, the relayer's own standing for claims,
+ * patient, rate, nonce, signature, signer's mandate, a simulation of the call — and relays it with the
+ * hospital's operator key, so patients never hold gas. The same signature relayed twice returns the first
+ * answer and sends nothing. Logs are structured JSON lines without personal data: the patient id and the
+ * signature appear only as hashes. Per-kind parsing lives in wire.ts, per-kind chain calls in kinds.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
-import { getAddress, isAddress, isHexString, keccak256, recoverAddress, toBeHex } from "ethers";
+import { keccak256, recoverAddress, toBeHex, toUtf8Bytes, type Signer } from "ethers";
 
+import { decodeMedchainError, Duty, MemberStatus, PatientStatus, type MedchainClient } from "../sdk/index.js";
+import { RelayerError, type RelayerErrorCode } from "./errors.js";
+import { operationsOf, type RelayResult } from "./kinds.js";
 import {
-  consentDomain,
-  decodeMedchainError,
-  DelegateScope,
-  grantDigest,
-  PatientStatus,
-  revokeDigest,
-  thirdPartyGrantDigest,
-  type DelegatedRequest,
-  type GrantRequest,
-  type MedchainClient,
-  type RevokeRequest,
-  type ThirdPartyGrantRequest,
-} from "../sdk/index.js";
+  parseRelayBody,
+  patientIdOf,
+  RELAY_KINDS,
+  signedPartOfParsed,
+  type ParsedRelay,
+  type RelayKind,
+} from "./wire.js";
 
-/** The kinds of signed request the relayer takes, by URL path `/v1/relay/<kind>`. */
-export type RelayKind = "grant" | "revoke" | "third-party-grant";
-
-/** Stable error codes of the relayer's HTTP answers. */
-export type RelayerErrorCode =
-  | "NOT_FOUND"
-  | "METHOD_NOT_ALLOWED"
-  | "BODY_TOO_LARGE"
-  | "MALFORMED_JSON"
-  | "INVALID_REQUEST"
-  | "WRONG_CHAIN"
-  | "EXPIRED"
-  | "UNKNOWN_PATIENT"
-  | "RATE_LIMITED"
-  | "STALE_NONCE"
-  | "BAD_SIGNATURE"
-  | "NOT_PATIENT_OR_DELEGATE"
-  | "SIMULATION_FAILED"
-  | "UPSTREAM";
-
-/** A refusal: the HTTP status, a stable code and a message a hospital's support desk can read out. */
-export class RelayerError extends Error {
-  readonly status: number;
-  readonly code: RelayerErrorCode;
-  readonly field: string | undefined;
-
-  constructor(status: number, code: RelayerErrorCode, message: string, field?: string) {
-    super(message);
-    this.name = "RelayerError";
-    this.status = status;
-    this.code = code;
-    this.field = field;
-  }
-}
+export { RelayerError, type RelayerErrorCode } from "./errors.js";
+export { type RelayResult } from "./kinds.js";
+export { RELAY_KINDS, type RelayKind } from "./wire.js";
 
 /** One structured log line (no personal data: hashes only). */
 export interface RelayerLogEntry {
@@ -72,15 +39,14 @@ export interface RelayerLogEntry {
   transactionHash?: string;
 }
 
-/** What a relayed request returns. */
-export interface RelayResult {
-  kind: RelayKind;
-  transactionHash: string;
-  blockNumber: number;
-  patientId: string;
-  grantee: string;
-  /** True when this signature was relayed before and this is the first answer again. */
-  replayed: boolean;
+/** What `GET /v1/status` answers: the chain served, the relayer's account and its organisation. */
+export interface RelayerStatus {
+  /** The deployment's chain id, a decimal string. */
+  chainId: string;
+  /** The account the relayer sends with. */
+  relayer: string;
+  /** The consortium member the account is an operator of, or null when it is none. */
+  memberId: number | null;
 }
 
 export interface RelayerOptions {
@@ -97,104 +63,6 @@ export interface RelayerOptions {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
-const KINDS: readonly RelayKind[] = ["grant", "revoke", "third-party-grant"];
-
-interface Wire {
-  chainId: unknown;
-  request: unknown;
-  signer: unknown;
-  nonce: unknown;
-  deadline: unknown;
-  signature: unknown;
-}
-
-const invalid = (field: string, what: string) => new RelayerError(400, "INVALID_REQUEST", `${field}: ${what}`, field);
-
-function uint(value: unknown, field: string, bits: number): bigint {
-  if (typeof value !== "string" || !/^\d{1,78}$/.test(value)) throw invalid(field, "a decimal integer string");
-  const parsed = BigInt(value);
-  if (parsed >= 1n << BigInt(bits)) throw invalid(field, `at most ${bits} bits`);
-  return parsed;
-}
-
-function smallUint(value: unknown, field: string, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) {
-    throw invalid(field, `a whole number from 0 to ${max}`);
-  }
-  return value;
-}
-
-function bytes32(value: unknown, field: string): string {
-  if (typeof value !== "string" || !isHexString(value, 32)) throw invalid(field, "0x and 64 hex digits");
-  return value;
-}
-
-function object(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(field, "an object");
-  return value as Record<string, unknown>;
-}
-
-function grantOf(value: unknown, field: string): GrantRequest {
-  const g = object(value, field);
-  return {
-    patientId: uint(g.patientId, `${field}.patientId`, 64),
-    grantee: uint(g.grantee, `${field}.grantee`, 32),
-    categories: smallUint(g.categories, `${field}.categories`, 2 ** 32 - 1),
-    purposes: smallUint(g.purposes, `${field}.purposes`, 2 ** 16 - 1),
-    notBefore: uint(g.notBefore, `${field}.notBefore`, 64),
-    expiresAt: uint(g.expiresAt, `${field}.expiresAt`, 64),
-    consentFormHash: bytes32(g.consentFormHash, `${field}.consentFormHash`),
-  };
-}
-
-type Parsed =
-  | { kind: "grant"; signed: DelegatedRequest<GrantRequest> }
-  | { kind: "revoke"; signed: DelegatedRequest<RevokeRequest> }
-  | { kind: "third-party-grant"; signed: DelegatedRequest<ThirdPartyGrantRequest> };
-
-function parse(kind: RelayKind, body: unknown): { chainId: bigint; parsed: Parsed } {
-  const wire = object(body, "body") as Partial<Wire>;
-  const chainId = uint(wire.chainId, "chainId", 256);
-  if (typeof wire.signer !== "string" || !isAddress(wire.signer)) throw invalid("signer", "an account address");
-  if (typeof wire.signature !== "string" || !isHexString(wire.signature) || wire.signature.length > 2 + 2 * 1024) {
-    throw invalid("signature", "hex bytes (at most 1 KiB)");
-  }
-  const common = {
-    signer: getAddress(wire.signer),
-    nonce: uint(wire.nonce, "nonce", 256),
-    deadline: uint(wire.deadline, "deadline", 64),
-    signature: wire.signature,
-  };
-  if (kind === "grant")
-    return { chainId, parsed: { kind, signed: { ...common, request: grantOf(wire.request, "request") } } };
-  if (kind === "revoke") {
-    const r = object(wire.request, "request");
-    const request = {
-      patientId: uint(r.patientId, "request.patientId", 64),
-      grantee: uint(r.grantee, "request.grantee", 32),
-    };
-    return { chainId, parsed: { kind, signed: { ...common, request } } };
-  }
-  const r = object(wire.request, "request");
-  const request: ThirdPartyGrantRequest = {
-    grant: grantOf(r.grant, "request.grant"),
-    requesterClass: smallUint(
-      r.requesterClass,
-      "request.requesterClass",
-      255,
-    ) as ThirdPartyGrantRequest["requesterClass"],
-    optIns: smallUint(r.optIns, "request.optIns", 255),
-  };
-  return { chainId, parsed: { kind, signed: { ...common, request } } };
-}
-
-function patientIdOf(parsed: Parsed): bigint {
-  return parsed.kind === "third-party-grant" ? parsed.signed.request.grant.patientId : parsed.signed.request.patientId;
-}
-
-function granteeOf(parsed: Parsed): bigint {
-  return parsed.kind === "third-party-grant" ? parsed.signed.request.grant.grantee : parsed.signed.request.grantee;
-}
 
 /** The relayer's request handling, independent of HTTP (the server below wraps it). */
 export class Relayer {
@@ -212,45 +80,72 @@ export class Relayer {
     this.#now = options.now ?? Date.now;
   }
 
+  /** The chain served, the relayer's account and the organisation it operates for (`GET /v1/status`). */
+  async status(): Promise<RelayerStatus> {
+    const relayer = await this.#account();
+    const operator = await this.#client.contracts.memberRegistry.getOperator(relayer);
+    return {
+      chainId: this.#client.deployment.chainId.toString(),
+      relayer,
+      memberId: operator.memberId === 0n ? null : Number(operator.memberId),
+    };
+  }
+
   /** Checks and relays one signed request (`body` as parsed JSON). Throws {@link RelayerError}. */
   async relay(kind: RelayKind, body: unknown): Promise<RelayResult> {
     let chainId: bigint;
-    let parsed: Parsed;
+    let parsed: ParsedRelay;
     try {
-      ({ chainId, parsed } = parse(kind, body));
+      ({ chainId, parsed } = parseRelayBody(kind, body));
     } catch (error) {
       if (error instanceof RelayerError) this.#log({ event: "refused", kind, code: error.code });
       throw error;
     }
-    const requestRef = keccak256(parsed.signed.signature);
+    const requestRef = keccak256(signedPartOfParsed(parsed).signature);
+    // One signature is one request of one kind: the cache never answers a kind with another kind's result.
+    const cacheKey = keccak256(toUtf8Bytes(`${kind}:${requestRef}`));
     const patientId = patientIdOf(parsed);
     const patientRef = keccak256(toBeHex(patientId, 32));
-    const earlier = this.#answers.get(requestRef);
+    const earlier = this.#answers.get(cacheKey);
     if (earlier !== undefined) {
       const answer = { ...(await earlier), replayed: true };
       this.#log({ event: "replayed", kind, requestRef, patientRef, transactionHash: answer.transactionHash });
       return answer;
     }
+    const operations = operationsOf(this.#client, parsed);
     try {
-      await this.#check(chainId, parsed, patientId);
+      await this.#check(chainId, parsed, patientId, operations);
     } catch (error) {
       if (error instanceof RelayerError)
         this.#log({ event: "refused", kind, code: error.code, requestRef, patientRef });
       throw error;
     }
-    const answer = this.#send(parsed);
-    this.#answers.set(requestRef, answer);
+    const answer = operations.send();
+    this.#answers.set(cacheKey, answer);
     try {
       const result = await answer;
       this.#log({ event: "relayed", kind, requestRef, patientRef, transactionHash: result.transactionHash });
       return result;
     } catch (error) {
-      this.#answers.delete(requestRef);
+      this.#answers.delete(cacheKey);
       throw error;
     }
   }
 
-  async #check(chainId: bigint, parsed: Parsed, patientId: bigint): Promise<void> {
+  async #account(): Promise<string> {
+    const runner = this.#client.contracts.memberRegistry.runner as Partial<Signer> | null;
+    if (runner === null || typeof runner.getAddress !== "function") {
+      throw new Error("the relayer's client has no signer: connect it with the hospital operator's key");
+    }
+    return runner.getAddress();
+  }
+
+  async #check(
+    chainId: bigint,
+    parsed: ParsedRelay,
+    patientId: bigint,
+    operations: ReturnType<typeof operationsOf>,
+  ): Promise<void> {
     const { contracts, deployment } = this.#client;
     if (chainId !== deployment.chainId) {
       throw new RelayerError(
@@ -260,9 +155,11 @@ export class Relayer {
         "chainId",
       );
     }
-    const latest = await contracts.consentRegistry.runner?.provider?.getBlock("latest");
+    const provider = contracts.consentRegistry.runner?.provider;
+    const latest = await provider?.getBlock("latest");
     if (latest === null || latest === undefined) throw new Error("the node returned no latest block");
-    if (parsed.signed.deadline < BigInt(latest.timestamp)) {
+    const { signer, nonce, deadline, signature } = signedPartOfParsed(parsed);
+    if (deadline < BigInt(latest.timestamp)) {
       throw new RelayerError(
         400,
         "EXPIRED",
@@ -270,9 +167,11 @@ export class Relayer {
         "deadline",
       );
     }
+    if (parsed.kind === "claim") await this.#requireClaimsOfficerOf(parsed.provider);
     const patient = await contracts.patientRegistry.getPatient(patientId);
     if (Number(patient.status) !== PatientStatus.Active) {
-      throw new RelayerError(404, "UNKNOWN_PATIENT", `there is no active patient ${patientId}`, "request.patientId");
+      const field = parsed.kind === "claim" ? "submission.patientId" : "request.patientId";
+      throw new RelayerError(404, "UNKNOWN_PATIENT", `there is no active patient ${patientId}`, field);
     }
     const now = this.#now();
     const recent = (this.#recent.get(patientId) ?? []).filter((time) => now - time < this.#rate.windowMs);
@@ -281,28 +180,20 @@ export class Relayer {
     }
     recent.push(now);
     this.#recent.set(patientId, recent);
-    const nonce = await contracts.consentRegistry.nonces(patientId);
-    if (parsed.signed.nonce !== nonce) {
+    const current = await operations.currentNonce();
+    if (nonce !== current) {
       throw new RelayerError(
         409,
         "STALE_NONCE",
-        `the signature carries nonce ${parsed.signed.nonce}; the patient's nonce is ${nonce}`,
+        `the signature carries nonce ${nonce}; the patient's ${parsed.kind} nonce is ${current}`,
         "nonce",
       );
     }
-    const domain = consentDomain({ chainId: deployment.chainId, verifyingContract: deployment.consentRegistry });
-    const { signer, nonce: signedNonce, deadline, signature } = parsed.signed;
-    const hasCode = (await contracts.consentRegistry.runner?.provider?.getCode(signer)) !== "0x";
-    if (!hasCode) {
-      const digest =
-        parsed.kind === "grant"
-          ? grantDigest(domain, parsed.signed.request, signer, signedNonce, deadline)
-          : parsed.kind === "revoke"
-            ? revokeDigest(domain, parsed.signed.request, signer, signedNonce, deadline)
-            : thirdPartyGrantDigest(domain, parsed.signed.request, signer, signedNonce, deadline);
+    // A smart-wallet (ERC-1271) signer's signature is checked by the simulation instead.
+    if ((await provider?.getCode(signer)) === "0x") {
       let recovered: string;
       try {
-        recovered = recoverAddress(digest, signature);
+        recovered = recoverAddress(operations.digest(), signature);
       } catch {
         throw new RelayerError(401, "BAD_SIGNATURE", "the signature is malformed", "signature");
       }
@@ -315,18 +206,16 @@ export class Relayer {
         );
       }
     }
-    if (!(await contracts.patientRegistry.canActFor(patientId, signer, DelegateScope.Consent))) {
+    if (!(await contracts.patientRegistry.canActFor(patientId, signer, operations.scope.bit))) {
       throw new RelayerError(
         403,
         "NOT_PATIENT_OR_DELEGATE",
-        "the signer is neither the patient nor a consent delegate",
+        `the signer is neither the patient nor a ${operations.scope.name} delegate`,
         "signer",
       );
     }
     try {
-      if (parsed.kind === "grant") await contracts.consentRegistry.grantBySig.staticCall(parsed.signed);
-      else if (parsed.kind === "revoke") await contracts.consentRegistry.revokeBySig.staticCall(parsed.signed);
-      else await contracts.consentRegistry.grantThirdPartyBySig.staticCall(parsed.signed);
+      await operations.simulate();
     } catch (error) {
       const reason = decodeMedchainError(error);
       throw new RelayerError(
@@ -337,23 +226,31 @@ export class Relayer {
     }
   }
 
-  async #send(parsed: Parsed): Promise<RelayResult> {
-    const consent = this.#client.consent;
-    const transaction =
-      parsed.kind === "grant"
-        ? await consent.relayGrant(parsed.signed)
-        : parsed.kind === "revoke"
-          ? await consent.relayRevoke(parsed.signed)
-          : await consent.relayThirdPartyGrant(parsed.signed);
-    const { receipt } = await transaction.wait();
-    return {
-      kind: parsed.kind,
-      transactionHash: receipt.hash,
-      blockNumber: receipt.blockNumber,
-      patientId: patientIdOf(parsed).toString(),
-      grantee: granteeOf(parsed).toString(),
-      replayed: false,
-    };
+  /** A claim is submitted as the relayer's organisation: it must be the claim's provider, with the claims duty. */
+  async #requireClaimsOfficerOf(provider: bigint): Promise<void> {
+    const { memberRegistry } = this.#client.contracts;
+    const account = await this.#account();
+    const operator = await memberRegistry.getOperator(account);
+    const refuse = (why: string) =>
+      new RelayerError(
+        403,
+        "RELAYER_NOT_PROVIDER",
+        `this relayer cannot submit claims of provider ${provider}: ${why}`,
+        "provider",
+      );
+    if (operator.memberId !== provider) {
+      throw refuse(
+        operator.memberId === 0n
+          ? "its account is no consortium operator"
+          : `its account is an operator of member ${operator.memberId}; send the claim to that provider's relayer`,
+      );
+    }
+    if ((Number(operator.duties) & (1 << Duty.ClaimsOfficer)) === 0) {
+      throw refuse("its account lacks the ClaimsOfficer duty");
+    }
+    if (Number((await memberRegistry.getMember(provider)).status) !== MemberStatus.Active) {
+      throw refuse("the provider is not an active member");
+    }
   }
 }
 
@@ -381,15 +278,37 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
   });
 }
 
+/** Cross-origin access for the patient web app: any origin may POST JSON and read the answer. */
+const CORS_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers": "content-type",
+  "access-control-max-age": "600",
+} as const;
+
 function answer(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/json" });
+  response.writeHead(status, { ...CORS_HEADERS, "content-type": "application/json" });
   response.end(JSON.stringify(body));
 }
 
+type Route = { path: "status" } | { path: "relay"; kind: RelayKind };
+
+function routeOf(url: string | undefined): Route | undefined {
+  const path = (url ?? "").split("?")[0];
+  if (path === "/v1/status") return { path: "status" };
+  const kind = /^\/v1\/relay\/([a-z-]+)$/.exec(path ?? "")?.[1] as RelayKind | undefined;
+  return kind !== undefined && RELAY_KINDS.includes(kind) ? { path: "relay", kind } : undefined;
+}
+
 /**
- * The relayer as an HTTP server: `POST /v1/relay/grant | revoke | third-party-grant` with a JSON body
- * `{ chainId, request, signer, nonce, deadline, signature }` (integers as decimal strings, masks and codes
- * as numbers). 200 with the transaction, or a JSON error `{ error: { code, message, field } }`.
+ * The relayer as an HTTP server:
+ * - `POST /v1/relay/grant | revoke | third-party-grant | opt-out` with a JSON body
+ *   `{ chainId, request, signer, nonce, deadline, signature }`, and `POST /v1/relay/claim` with
+ *   `{ chainId, provider, submission, signer, nonce, deadline, signature }` (integers as decimal strings,
+ *   masks and codes as numbers): 200 with the transaction and its decoded result;
+ * - `GET /v1/status`: `{ chainId, relayer, memberId }`;
+ * - `OPTIONS` on either: 204, the CORS preflight.
+ * Errors are JSON `{ error: { code, message, field } }`; every answer carries CORS headers.
  */
 export function createRelayerServer(options: RelayerOptions): { server: Server; relayer: Relayer } {
   const relayer = new Relayer(options);
@@ -397,9 +316,18 @@ export function createRelayerServer(options: RelayerOptions): { server: Server; 
   const server = createServer((request, response) => {
     void (async () => {
       try {
-        const match = /^\/v1\/relay\/([a-z-]+)$/.exec(request.url ?? "");
-        const kind = match?.[1] as RelayKind | undefined;
-        if (kind === undefined || !KINDS.includes(kind)) throw new RelayerError(404, "NOT_FOUND", "no such endpoint");
+        const route = routeOf(request.url);
+        if (route === undefined) throw new RelayerError(404, "NOT_FOUND", "no such endpoint");
+        if (request.method === "OPTIONS") {
+          response.writeHead(204, CORS_HEADERS);
+          response.end();
+          return;
+        }
+        if (route.path === "status") {
+          if (request.method !== "GET") throw new RelayerError(405, "METHOD_NOT_ALLOWED", "use GET");
+          answer(response, 200, await relayer.status());
+          return;
+        }
         if (request.method !== "POST") throw new RelayerError(405, "METHOD_NOT_ALLOWED", "use POST");
         const text = await readBody(request, maxBodyBytes);
         let body: unknown;
@@ -408,7 +336,7 @@ export function createRelayerServer(options: RelayerOptions): { server: Server; 
         } catch {
           throw new RelayerError(400, "MALFORMED_JSON", "the body is not valid JSON");
         }
-        answer(response, 200, await relayer.relay(kind, body));
+        answer(response, 200, await relayer.relay(route.kind, body));
       } catch (error) {
         if (error instanceof RelayerError) {
           answer(response, error.status, { error: { code: error.code, message: error.message, field: error.field } });

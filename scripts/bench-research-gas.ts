@@ -27,6 +27,7 @@ import {
   RecordCategory,
   RequesterClass,
 } from "../sdk/codes.js";
+import { optOutDomain, optOutRequest, signOptOut } from "../sdk/opt-out.js";
 import { datasetManifest, studyRegistration } from "../sdk/research.js";
 import { GasProbe__factory } from "../typechain-types/index.js";
 import { deployMedchain } from "./lib/deploy.js";
@@ -65,6 +66,7 @@ await receiptGas(patientRegistry.connect(registrar).registerPatient(patient, kec
 const patientId = 1n;
 
 const now = BigInt((await connection.ethers.provider.getBlock("latest"))?.timestamp ?? 0);
+const { chainId } = await connection.ethers.provider.getNetwork();
 const grant = (grantee: bigint, purposes: number) => ({
   patientId,
   grantee,
@@ -119,6 +121,21 @@ await coldAndWarm("BiomedicalResearch, institute grant, opted out", 2n, Purpose.
 await table.record(
   "setOptOut (steady state)",
   researchOptOutRegistry.connect(patient).setOptOut(patientId, false, categoryMask(RecordCategory.LabResult), 0),
+);
+// The same change signed by the patient and relayed by the hospital's registrar (the nonce slot is already
+// written by the direct calls above, so this is steady state too).
+const optOutSigningDomain = optOutDomain({ chainId, verifyingContract: await researchOptOutRegistry.getAddress() });
+const signedOptOut = await signOptOut(
+  patient,
+  optOutSigningDomain,
+  optOutRequest({ patientId, categories: categoryMask(RecordCategory.Medication) }),
+  await researchOptOutRegistry.optOutNonce(patientId),
+  now + 365n * 86_400n,
+);
+await table.record(
+  "setOptOutBySig (relayed, steady state)",
+  researchOptOutRegistry.connect(registrar).setOptOutBySig(signedOptOut),
+  { note: "+ EIP-712 digest, signature check, nonce" },
 );
 
 console.log(table.toMarkdown());

@@ -56,6 +56,7 @@ import {
 import { connectMedchain, type MedchainContracts, type MedchainDeployment } from "./deployment.js";
 import { MedchainError, MedchainInputError } from "./errors.js";
 import { BlockTimes, collectEvents, pagedEvents, type EventPage, type EventQueryOptions } from "./events.js";
+import { checkOptOutRequest, optOutDomain, signOptOut, type OptOutRequest } from "./opt-out.js";
 import type { DatasetManifest, StudyRegistration } from "./research.js";
 import { MedchainTransaction, requireEventInReceipt, sendMedchainTransaction } from "./transactions.js";
 
@@ -1556,6 +1557,46 @@ export class MedchainResearch {
     return sendMedchainTransaction(
       () => registry.setOptOut(patientId, false, 0, 0),
       () => ({ patientId }),
+    );
+  }
+
+  /**
+   * The patient (or a Research-scope delegate), connected as their own key, signs an opt-out off chain
+   * (`optOutRequest`): nothing is sent and no gas is needed. The nonce is read from the chain; hand the result
+   * to a hospital (its relayer's `POST /v1/relay/opt-out`, or {@link MedchainResearch.setOptOutBySig}).
+   *
+   * @example
+   * ```ts
+   * const signed = await patientClient.research.signOptOut(optOutRequest({ patientId }), { validForSeconds: 900n });
+   * ```
+   */
+  async signOptOut(request: OptOutRequest, validity: SignatureValidity = {}): Promise<DelegatedRequest<OptOutRequest>> {
+    const signer = this.#context.signer("sign a research opt-out");
+    const { deployment, researchOptOutRegistry } = this.#context.contracts;
+    const nonce = await researchOptOutRegistry.optOutNonce(request.patientId);
+    const deadline = await signatureDeadline(this.#context.provider, validity);
+    const domain = optOutDomain({ chainId: deployment.chainId, verifyingContract: deployment.researchOptOutRegistry });
+    return signOptOut(signer, domain, request, nonce, deadline);
+  }
+
+  /**
+   * Relays a signed opt-out (`setOptOutBySig`); anyone may relay, the signature is the authority. Effective in
+   * the block it is mined.
+   *
+   * @example
+   * ```ts
+   * const { patientId, wholly } = await (await hospitalClient.research.setOptOutBySig(signed)).wait();
+   * ```
+   */
+  async setOptOutBySig(
+    signed: DelegatedRequest<OptOutRequest>,
+  ): Promise<MedchainTransaction<{ patientId: bigint; wholly: boolean }>> {
+    checkOptOutRequest(signed.request);
+    this.#context.signer("relay a research opt-out");
+    const registry = this.#context.contracts.researchOptOutRegistry;
+    return sendMedchainTransaction(
+      () => registry.setOptOutBySig(signed),
+      () => ({ patientId: signed.request.patientId, wholly: signed.request.wholly }),
     );
   }
 

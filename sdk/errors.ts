@@ -229,6 +229,11 @@ const MESSAGES: Record<string, (args: Result) => string> = {
   ResearchOptOutInvalidCategories: (a) => `category set ${a[0]} names categories that do not exist`,
   ResearchOptOutInvalidPermissions: (a) =>
     `permission set ${a[0]} names DUO permissions that do not exist (bits: NRES 1, GRU 2, HMB 4, DS 8, POA 16)`,
+  ResearchOptOutExpiredSignature: (a) =>
+    `the signed opt-out's deadline ${isoTime(a[0])} has passed; ask the patient to sign again`,
+  ResearchOptOutInvalidNonce: (a) =>
+    `the signed opt-out carries nonce ${a[2]} but patient ${a[0]}'s current opt-out nonce is ${a[1]} (replayed, or superseded by a later change)`,
+  ResearchOptOutInvalidSignature: (a) => `the signature is not ${a[0]}'s over this opt-out on this chain and contract`,
   RecordRegistryZeroContentHash: () => "a record needs a content hash; zero was given",
   RecordRegistryZeroSubjectCommitment: (a) => `record ${a[0]} needs a subject commitment; zero was given`,
   RecordRegistryUnknownCategory: (a) => `${a[0]} is not a record category`,

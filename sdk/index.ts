@@ -19,6 +19,7 @@ export * from "./deployment.js";
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./identity.js";
+export * from "./opt-out.js";
 export * from "./provider.js";
 export * from "./records.js";
 export * from "./research.js";

@@ -22,6 +22,26 @@ interface IResearchOptOutRegistry {
         uint64 updatedAt; // block time of the last change (0: never set)
     }
 
+    /// @notice What a patient asks: the objection {setOptOut} sets. Used inside {DelegatedOptOutRequest}.
+    struct OptOutRequest {
+        uint64 patientId;
+        bool wholly; // every research use
+        uint32 categories; // RecordCategory bitmask withheld
+        uint8 permissions; // DUO permission bits withheld
+    }
+
+    /// @notice An {OptOutRequest} signed off chain by `signer` (the patient or a Research-scope delegate) and
+    /// relayed by anyone.
+    /// @dev The signed data names `signer`, so a relayer cannot present one key's signature as another
+    /// account's (an EOA delegate that also owns the patient's ERC-1271 wallet, say).
+    struct DelegatedOptOutRequest {
+        OptOutRequest request;
+        address signer;
+        uint256 nonce; // the patient's current opt-out signature nonce ({optOutNonce})
+        uint64 deadline; // last second (inclusive) at which the signature may be used
+        bytes signature; // EIP-712 signature (65-byte ECDSA, low s, or anything the signer's ERC-1271 wallet accepts)
+    }
+
     /// @notice Emitted when patient `patientId`'s objection changes (by the patient or a delegate).
     event ResearchOptOutChanged(
         uint64 indexed patientId,
@@ -43,10 +63,41 @@ interface IResearchOptOutRegistry {
     /// @notice `permissions` holds bits that name no DUO permission.
     error ResearchOptOutInvalidPermissions(uint8 permissions);
 
+    /// @notice The signature's deadline `deadline` is before the block time `currentTime`.
+    error ResearchOptOutExpiredSignature(uint64 deadline, uint64 currentTime);
+
+    /// @notice The request carries nonce `provided` but patient `patientId`'s current opt-out nonce is
+    /// `expected` (a replayed signature, one superseded by a direct change, or one signed out of order).
+    error ResearchOptOutInvalidNonce(uint64 patientId, uint256 expected, uint256 provided);
+
+    /// @notice The signature is not `signer`'s over this request on this chain and contract (wrong key,
+    /// another chain id or contract, altered fields, or a malleable high-s ECDSA signature).
+    error ResearchOptOutInvalidSignature(address signer);
+
     /// @notice Sets patient `patientId`'s objection: `wholly`, or the `categories` and DUO `permissions`
     /// withheld (all false/zero to withdraw the objection). Callable by the patient's account or a delegate
     /// with the Research scope; effective at once.
+    /// @dev Moves the patient's opt-out nonce on, voiding every outstanding signed opt-out (the patient's newest
+    /// word wins over one a relayer held back). Emits {ResearchOptOutChanged}.
     function setOptOut(uint64 patientId, bool wholly, uint32 categories, uint8 permissions) external;
+
+    /// @notice Same as {setOptOut}, signed off chain (EIP-712, this proxy's domain) by the patient's account or a
+    /// delegate with the Research scope; anyone may relay, so the patient needs no gas.
+    /// @dev Checks the deadline, the patient's current opt-out nonce and the signature (ECDSA low s, or
+    /// ERC-1271 for a contract signer), consumes the nonce, then applies {setOptOut}'s rules with the signer as
+    /// the actor. Emits {ResearchOptOutChanged} with `changedBy` the signer.
+    function setOptOutBySig(DelegatedOptOutRequest calldata delegatedRequest) external;
+
+    /// @notice Patient `patientId`'s current opt-out signature nonce: the one the next signed opt-out must carry.
+    function optOutNonce(uint64 patientId) external view returns (uint256);
+
+    /// @notice The EIP-712 digest `signer` signs for `request` with `nonce` and `deadline`.
+    function optOutDigest(
+        OptOutRequest calldata request,
+        address signer,
+        uint256 nonce,
+        uint64 deadline
+    ) external view returns (bytes32);
 
     /// @notice Patient `patientId`'s objection as stored.
     function getOptOut(uint64 patientId) external view returns (OptOut memory);
