@@ -15,7 +15,7 @@ import {
   type RecordCategory,
 } from "../../sdk/codes.js";
 import type { MedchainTransaction } from "../../sdk/transactions.js";
-import { format, type Messages } from "./i18n.js";
+import { format, formatAmount, type Messages } from "./i18n.js";
 import type { IndexedClaim } from "./indexer.js";
 import {
   busy,
@@ -345,7 +345,7 @@ export function InsurerView(props: { client: MedchainClient; memberId: number })
                       {codeLabel(codes.claimStatus, claim.status, t)}
                     </span>
                     <span>{memberName(claim.provider)}</span>
-                    <span>{claim.claimedAmount}</span>
+                    <span>{formatAmount(claim.claimedAmount, claim.currency, lang)}</span>
                     <span>{formatTime(claim.submittedAt, lang)}</span>
                   </button>
                 </li>
@@ -417,7 +417,7 @@ function ClaimDetailPanel(props: {
             <dt>{t.claimProvider}</dt>
             <dd>{memberName(claim.provider)}</dd>
             <dt>{t.amountLabel}</dt>
-            <dd>{claim.claimedAmount}</dd>
+            <dd>{formatAmount(claim.claimedAmount, claim.currency, lang)}</dd>
             <dd>{format(t.claimPatient, { id: claim.patientId })}</dd>
             <dd>
               {format(t.claimService, {
@@ -433,7 +433,9 @@ function ClaimDetailPanel(props: {
                 <time>{formatTime(step.timestamp, lang)}</time>
                 <strong>{codeLabel(codes.claimStatus, step.status, t)}</strong>
                 {step.reason !== 0 ? <span>{codeLabel(codes.claimReason, step.reason, t)}</span> : null}
-                {step.approvedAmount !== "0" ? <span>{step.approvedAmount}</span> : null}
+                {step.approvedAmount !== "0" ? (
+                  <span>{formatAmount(step.approvedAmount, claim.currency, lang)}</span>
+                ) : null}
               </li>
             ))}
           </ol>
@@ -506,6 +508,7 @@ function ClaimDetailPanel(props: {
                 </button>
                 <div className="field">
                   <label htmlFor="claim-amount">{t.actionPartialAmount}</label>
+                  <p className="hint">{t.amountMinorUnits}</p>
                   <input
                     id="claim-amount"
                     inputMode="numeric"

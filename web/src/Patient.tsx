@@ -15,7 +15,7 @@ import { verifyProofBundleOnChain } from "../../sdk/batches.js";
 import { codeName, RecordStatus } from "../../sdk/codes.js";
 import { consentDomain, consentFormHash, grantRequest, signGrant, signRevoke } from "../../sdk/consent.js";
 import { describeError, isUnreachable } from "./chain.js";
-import { format } from "./i18n.js";
+import { format, formatAmount } from "./i18n.js";
 import { isGrantActive, type IndexedGrant } from "./indexer.js";
 import { relayGrant, relayOptOut, relayRevoke, RelayError } from "./relayer.js";
 import {
@@ -526,11 +526,11 @@ function ClaimsPanel(props: { patientId: string }): ReactNode {
                   <span className={`badge status-${claim.status}`}>
                     {codeLabel(codes.claimStatus, claim.status, t)}
                   </span>{" "}
-                  {t.amountLabel}: {claim.claimedAmount}
+                  {t.amountLabel}: {formatAmount(claim.claimedAmount, claim.currency, lang)}
                 </p>
                 <p>{format(t.claimSubmitted, { time: formatTime(claim.submittedAt, lang) })}</p>
                 {claim.approvedAmount !== "0" ? (
-                  <p>{format(t.claimApproved, { amount: claim.approvedAmount })}</p>
+                  <p>{format(t.claimApproved, { amount: formatAmount(claim.approvedAmount, claim.currency, lang) })}</p>
                 ) : null}
               </li>
             ))}

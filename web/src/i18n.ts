@@ -153,6 +153,7 @@ const en = {
   actionDeny: "Deny",
   actionPay: "Mark paid",
   actionPartialAmount: "Approved amount (smaller than claimed)",
+  amountMinorUnits: "In minor units, as on the claim (NT$1 = 100).",
   actionPayReference: "Payment reference (kept off chain; its hash is recorded)",
   actionNoneLeft: "No further action: this claim is final.",
   badAmount: "Enter an amount from 1 to less than the claimed amount.",
@@ -304,6 +305,7 @@ const zhTW: Messages = {
   actionDeny: "拒絕",
   actionPay: "標記已付款",
   actionPartialAmount: "核准金額（少於申請金額）",
+  amountMinorUnits: "以最小單位輸入，與理賠相同（新臺幣 1 元 = 100）。",
   actionPayReference: "付款參照（不上鏈，只記錄其雜湊）",
   actionNoneLeft: "無後續動作：此理賠已結案。",
   badAmount: "請輸入 1 至小於申請金額的金額。",
@@ -465,4 +467,47 @@ export function placeholders(template: string): string[] {
 export function initialLanguage(saved: string | null, preferred: readonly string[]): Language {
   if (saved === "en" || saved === "zh-TW") return saved;
   return preferred.some((tag) => tag.toLowerCase().startsWith("zh")) ? "zh-TW" : "en";
+}
+
+/** ISO 4217 numeric codes the app can name, with their minor units (as `ISO_4217` in sdk/claims.ts). */
+const CURRENCIES: Readonly<Record<number, { code: string; decimals: number }>> = {
+  901: { code: "TWD", decimals: 2 },
+  840: { code: "USD", decimals: 2 },
+  392: { code: "JPY", decimals: 0 },
+  978: { code: "EUR", decimals: 2 },
+  826: { code: "GBP", decimals: 2 },
+  156: { code: "CNY", decimals: 2 },
+};
+
+/**
+ * A claim amount (a decimal string of minor units, as on chain) in the currency of ISO 4217 numeric code
+ * `currency`, for `lang`; unknown currencies show the raw amount with the code.
+ *
+ * @example
+ * ```ts
+ * formatAmount("4560000", 901, "en"); // "NT$45,600.00"
+ * ```
+ */
+export function formatAmount(amount: string, currency: number, lang: Language): string {
+  const known = CURRENCIES[currency];
+  if (known === undefined || !/^[0-9]+$/.test(amount)) return `${amount} (${currency})`;
+  const minor = BigInt(amount);
+  const scale = 10n ** BigInt(known.decimals);
+  const whole = minor / scale;
+  const fraction = minor % scale;
+  const formatter = new Intl.NumberFormat(lang, {
+    style: "currency",
+    currency: known.code,
+    minimumFractionDigits: known.decimals,
+    maximumFractionDigits: known.decimals,
+  });
+  // Whole and fraction apart, so amounts beyond 2^53 minor units keep every digit.
+  const parts = formatter.formatToParts(0);
+  return parts
+    .map((part) => {
+      if (part.type === "integer") return new Intl.NumberFormat(lang).format(whole);
+      if (part.type === "fraction") return fraction.toString().padStart(known.decimals, "0");
+      return part.value;
+    })
+    .join("");
 }

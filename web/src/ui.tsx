@@ -4,7 +4,7 @@ import { createContext, useCallback, useContext, useEffect, useId, useRef, useSt
 import type { MedchainDeployment } from "../../sdk/deployment.js";
 import type { ConsortiumProvider } from "../../sdk/provider.js";
 import type { WebConfig } from "./config.js";
-import { describeError } from "./chain.js";
+import { describeError, isUnreachable } from "./chain.js";
 import { format, type CodeLabels, type Language, type Messages } from "./i18n.js";
 import type { IndexerClient } from "./indexer.js";
 
@@ -235,7 +235,9 @@ export function useLoad<T>(
         const message = describeError(failure);
         setError(message);
         setLoading(false);
-        reportService(service, message);
+        // The banner is for a service that is down; a refusal or a malformed answer is shown in place.
+        const down = isUnreachable(failure) || (failure as { status?: unknown }).status === 502;
+        if (down) reportService(service, message);
       },
     );
     return () => {
