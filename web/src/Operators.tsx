@@ -370,7 +370,7 @@ export function InsurerView(props: { client: MedchainClient; memberId: number })
 function ClaimDetailPanel(props: {
   client: MedchainClient;
   claimId: string;
-  onChanged(): void;
+  onChanged(): Promise<void>;
   onClose(): void;
 }): ReactNode {
   const app = useApp();
@@ -385,8 +385,7 @@ function ClaimDetailPanel(props: {
   const act = (send: () => Promise<MedchainTransaction<{ claimId: string }>>) =>
     run(async (step) => {
       const { blockNumber } = await mine(app, send, step);
-      detail.reload();
-      props.onChanged();
+      await Promise.all([detail.reload(), props.onChanged()]);
       return format(t.txDone, { block: blockNumber });
     });
 

@@ -138,7 +138,7 @@ function GrantsPanel(props: { patientId: string; getSigner(): Promise<Signer> })
       step("sending");
       const answer = await relayRevoke(app.relayerUrl, app.deployment.chainId, signed);
       const message = await afterRelay(app, answer.blockNumber, step);
-      grants.reload();
+      await grants.reload();
       return message;
     });
 
@@ -201,7 +201,7 @@ function localInput(seconds: number): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-function GrantWizard(props: { patientId: string; getSigner(): Promise<Signer>; onDone(): void }): ReactNode {
+function GrantWizard(props: { patientId: string; getSigner(): Promise<Signer>; onDone(): Promise<void> }): ReactNode {
   const app = useApp();
   const { t, codes, config, lang } = app;
   const nowSeconds = Math.floor(Date.now() / 1000);
@@ -256,7 +256,7 @@ function GrantWizard(props: { patientId: string; getSigner(): Promise<Signer>; o
       step("sending");
       const answer = await relayGrant(app.relayerUrl, app.deployment.chainId, signed);
       const message = await afterRelay(app, answer.blockNumber, step);
-      props.onDone();
+      await props.onDone();
       return message;
     });
   };
@@ -450,7 +450,7 @@ function OptOutPanel(props: { patientId: string; getSigner(): Promise<Signer> })
         );
         step("waiting");
         await app.provider.waitForTransaction(answer.transactionHash, 1, 30_000);
-        current.reload();
+        await current.reload();
         setEdited(undefined);
         return format(t.txDone, { block: answer.blockNumber });
       } catch (error) {

@@ -119,7 +119,8 @@ const en = {
   verifyBadBundle: "The proof bundle cannot be read: {message}",
   verifyContentMismatch: "The record file does not match the proof bundle (its hash differs).",
   verifyProofMismatch: "The proof does not lead to the bundle's batch root.",
-  verifyOffline: "Checked on this device only; the chain could not be asked: {message}",
+  verifyOffline:
+    "The file matches the bundle and its proof leads to the batch root (checked on this device), but the chain could not be asked whether the batch is anchored: {message}",
   // Care team
   careCheckHeading: "Check authorisation",
   careCheckSubmit: "Check",
@@ -273,7 +274,8 @@ const zhTW: Messages = {
   verifyBadBundle: "無法讀取證明檔：{message}",
   verifyContentMismatch: "病歷檔案與證明檔不符（雜湊值不同）。",
   verifyProofMismatch: "證明無法導出證明檔所載的批次根雜湊。",
-  verifyOffline: "僅在本裝置上檢查；無法查詢區塊鏈：{message}",
+  verifyOffline:
+    "檔案與證明檔相符，且證明可導出批次根雜湊（僅在本裝置上檢查）；但無法向區塊鏈確認該批次是否已錨定：{message}",
   careCheckHeading: "查詢授權",
   careCheckSubmit: "查詢",
   careAuthorised: "已授權：{name} 可為此目的使用此類別。",

@@ -6,7 +6,8 @@ import type { ConsortiumProvider } from "../../sdk/provider.js";
 import type { WebConfig } from "./config.js";
 import { describeError, isUnreachable } from "./chain.js";
 import { format, type CodeLabels, type Language, type Messages } from "./i18n.js";
-import type { IndexerClient } from "./indexer.js";
+import { IndexerError, type IndexerClient } from "./indexer.js";
+import { RelayError } from "./relayer.js";
 
 /** The services whose reachability the app reports in a banner. */
 export type Service = "chain" | "indexer" | "relayer";
@@ -76,16 +77,23 @@ export function useTx(): [
   (run: (step: (phase: "signing" | "sending" | "waiting" | "indexing") => void) => Promise<string>) => Promise<void>,
 ] {
   const [state, setState] = useState<TxState>({ phase: "idle" });
+  const { reportService } = useApp();
   const run = useCallback(
     async (action: (step: (phase: "signing" | "sending" | "waiting" | "indexing") => void) => Promise<string>) => {
       try {
         const message = await action((phase) => setState({ phase }));
         setState({ phase: "done", message });
       } catch (error) {
-        setState({ phase: "failed", message: describeError(error) });
+        const message = describeError(error);
+        setState({ phase: "failed", message });
+        if (isUnreachable(error)) {
+          const service: Service =
+            error instanceof RelayError ? "relayer" : error instanceof IndexerError ? "indexer" : "chain";
+          reportService(service, message);
+        }
       }
     },
-    [],
+    [reportService],
   );
   return [state, run];
 }
@@ -213,8 +221,12 @@ export function useLoad<T>(
   load: () => Promise<T>,
   deps: readonly unknown[],
   service: "indexer" | "chain" = "indexer",
-): { data: T | undefined; error: string | undefined; loading: boolean; reload(): void } {
+): { data: T | undefined; error: string | undefined; loading: boolean; reload(): Promise<void> } {
   const { reportService } = useApp();
+  const waiting = useRef<(() => void)[]>([]);
+  const settle = () => {
+    for (const resolve of waiting.current.splice(0)) resolve();
+  };
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(true);
@@ -229,6 +241,7 @@ export function useLoad<T>(
         setError(undefined);
         setLoading(false);
         reportService(service, undefined);
+        settle();
       },
       (failure: unknown) => {
         if (!live) return;
@@ -238,6 +251,7 @@ export function useLoad<T>(
         // The banner is for a service that is down; a refusal or a malformed answer is shown in place.
         const down = isUnreachable(failure) || (failure as { status?: unknown }).status === 502;
         if (down) reportService(service, message);
+        settle();
       },
     );
     return () => {
@@ -245,12 +259,18 @@ export function useLoad<T>(
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
-  return { data, error, loading, reload: () => setTick((n) => n + 1) };
+  // reload() resolves once the new answer (or failure) is shown, so an action can report "done" after it.
+  const reload = () =>
+    new Promise<void>((resolve) => {
+      waiting.current.push(resolve);
+      setTick((n) => n + 1);
+    });
+  return { data, error, loading, reload };
 }
 
 /** Loading, error and empty states of a list, or its content. */
 export function ListState<T>(props: {
-  state: { data: T[] | undefined; error: string | undefined; loading: boolean; reload(): void };
+  state: { data: T[] | undefined; error: string | undefined; loading: boolean; reload(): Promise<void> };
   testId: string;
   children(items: T[]): ReactNode;
 }): ReactNode {
@@ -260,7 +280,7 @@ export function ListState<T>(props: {
     return (
       <div className="list-error" role="alert" data-testid={`${props.testId}-error`}>
         <p>{error}</p>
-        <button type="button" onClick={reload}>
+        <button type="button" onClick={() => void reload()}>
           {t.retry}
         </button>
       </div>
