@@ -177,13 +177,13 @@ export interface OptOutRequest {
 }
 
 /**
- * The EIP-712 type of a signed opt-out, as `ResearchOptOutRegistry.setOptOutBySig` is being specified
- * (SDK `signOptOut` / `optOutDigest`, being added in parallel). When the SDK's version lands, replace this
- * and {@link relayOptOut}'s signing with it; the relayer refuses a mismatch with `BAD_SIGNATURE`, which the
- * app shows.
+ * The EIP-712 type of a signed opt-out, as `ResearchOptOutRegistry.setOptOutBySig` takes it (the same as
+ * `OPT_OUT_TYPES` in the SDK's `sdk/opt-out.ts`, being added on another branch). When that lands, use the
+ * SDK's `signOptOut` / `optOutDomain` in {@link relayOptOut} instead; the relayer refuses a mismatch with
+ * `BAD_SIGNATURE`, which the app shows.
  */
 export const OPT_OUT_TYPES: Record<string, TypedDataField[]> = {
-  OptOut: [
+  ResearchOptOut: [
     { name: "patientId", type: "uint64" },
     { name: "wholly", type: "bool" },
     { name: "categories", type: "uint32" },
@@ -212,14 +212,14 @@ export async function relayOptOut(
   request: OptOutRequest,
 ): Promise<RelayAnswer> {
   const { relayerUrl, chainId, registry, provider, signer } = context;
-  const contract = new Contract(registry, ["function nonces(uint64 patientId) view returns (uint256)"], provider);
+  const contract = new Contract(registry, ["function optOutNonce(uint64 patientId) view returns (uint256)"], provider);
   let nonce: bigint;
   try {
-    nonce = (await contract.getFunction("nonces").staticCall(request.patientId)) as bigint;
+    nonce = (await contract.getFunction("optOutNonce").staticCall(request.patientId)) as bigint;
   } catch (error) {
     throw new RelayError(
       "NOT_FOUND",
-      "the research opt-out registry on this chain does not take signed changes yet (no nonces)",
+      "the research opt-out registry on this chain does not take signed changes yet (it has no optOutNonce)",
       { cause: error },
     );
   }
