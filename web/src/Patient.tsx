@@ -158,9 +158,9 @@ function GrantsPanel(props: { patientId: string; getSigner(): Promise<Signer> })
                 <h3>{memberName(grant.grantee)}</h3>
                 <dl>
                   <dt>{t.categoriesLabel}</dt>
-                  <dd>{maskText(grant.categories, codes.category)}</dd>
+                  <dd>{maskText(grant.categories, codes.category, app.lang)}</dd>
                   <dt>{t.purposesLabel}</dt>
-                  <dd>{maskText(grant.purposes, codes.purpose)}</dd>
+                  <dd>{maskText(grant.purposes, codes.purpose, app.lang)}</dd>
                   <dt>{t.grantFrom}</dt>
                   <dd>{formatTime(grant.notBefore, app.lang)}</dd>
                   <dt>{t.grantUntil}</dt>
@@ -187,11 +187,11 @@ function GrantsPanel(props: { patientId: string; getSigner(): Promise<Signer> })
   );
 }
 
-function maskText(mask: number, labels: Readonly<Record<number, string>>): string {
+function maskText(mask: number, labels: Readonly<Record<number, string>>, lang: string): string {
   return Object.entries(labels)
     .filter(([code]) => (mask & (1 << Number(code))) !== 0)
     .map(([, label]) => label)
-    .join("、");
+    .join(lang === "zh-TW" ? "、" : ", ");
 }
 
 /** `datetime-local` value of a unix-seconds time, in local time. */
@@ -338,6 +338,8 @@ function GrantWizard(props: { patientId: string; getSigner(): Promise<Signer>; o
       {formHash === undefined ? null : (
         <p className="mono" data-testid="wizard-consent-hash">
           {format(t.wizardConsentFormHash, { hash: formHash.hash })}
+          <br />
+          {format(t.wizardConsentFormSalt, { salt: formHash.salt })}
         </p>
       )}
       {problem === undefined ? null : (

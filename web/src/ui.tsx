@@ -52,13 +52,6 @@ export function formatTime(seconds: number | bigint, lang: Language): string {
   return new Date(Number(seconds) * 1000).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
 }
 
-/** Labels of the set bits of `mask` from a code label table. */
-export function maskLabels(mask: number, labels: Readonly<Record<number, string>>): string[] {
-  return Object.entries(labels)
-    .filter(([code]) => (mask & (1 << Number(code))) !== 0)
-    .map(([, label]) => label);
-}
-
 /** One code's label, or "Code N". */
 export function codeLabel(labels: Readonly<Record<number, string>>, code: number, t: Messages): string {
   return labels[code] ?? format(t.unknownCode, { code });
