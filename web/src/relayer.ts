@@ -1,0 +1,235 @@
+/**
+ * The hospital relayer's wire format (docs/relayer.md) from the browser: a patient's EIP-712 signed request
+ * serialised (integers as decimal strings, masks and codes as numbers) and POSTed to
+ * `${relayerUrl}/v1/relay/<kind>`. Answers and refusals are checked; every failure is a {@link RelayError}
+ * carrying the relayer's stable code and message.
+ */
+import { Contract, TypedDataEncoder, type Provider, type Signer, type TypedDataField } from "ethers";
+
+import type { DelegatedRequest, GrantRequest, RevokeRequest } from "../../sdk/consent.js";
+
+/** The kinds of request the app relays. `opt-out` is the research opt-out route (see {@link relayOptOut}). */
+export type RelayRoute = "grant" | "revoke" | "opt-out";
+
+/** What the relayer answers for a relayed request. */
+export interface RelayAnswer {
+  kind: string;
+  transactionHash: string;
+  blockNumber: number;
+  patientId: string;
+  replayed: boolean;
+}
+
+/** A refused or failed relay: the relayer's code (`UNREACHABLE` when it could not be reached at all). */
+export class RelayError extends Error {
+  /** The relayer's stable code (`STALE_NONCE`, `NOT_FOUND`…), or `UNREACHABLE` / `MALFORMED_ANSWER`. */
+  readonly code: string;
+  readonly status: number | undefined;
+  readonly field: string | undefined;
+
+  constructor(code: string, message: string, options: { status?: number; field?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "RelayError";
+    this.code = code;
+    this.status = options.status;
+    this.field = options.field;
+  }
+}
+
+/** The JSON body the relayer takes. */
+export interface RelayBody {
+  chainId: string;
+  request: Record<string, unknown>;
+  signer: string;
+  nonce: string;
+  deadline: string;
+  signature: string;
+}
+
+/**
+ * Serialises a signed request for the relayer: every bigint as a decimal string, numbers and strings as
+ * they are (nested objects too).
+ *
+ * @example
+ * ```ts
+ * const body = relayBody(2026n, await signGrant(wallet, domain, request, nonce, deadline));
+ * ```
+ */
+export function relayBody<RequestT extends object>(chainId: bigint, signed: DelegatedRequest<RequestT>): RelayBody {
+  return {
+    chainId: chainId.toString(),
+    request: wireValue(signed.request) as Record<string, unknown>,
+    signer: signed.signer,
+    nonce: signed.nonce.toString(),
+    deadline: signed.deadline.toString(),
+    signature: signed.signature,
+  };
+}
+
+function wireValue(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(wireValue);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, wireValue(inner)]));
+  }
+  return value;
+}
+
+/** Checks a relayer's 200 answer. */
+export function checkRelayAnswer(json: unknown): RelayAnswer {
+  const a = json as Partial<Record<keyof RelayAnswer, unknown>> | null;
+  if (
+    a === null ||
+    typeof a !== "object" ||
+    typeof a.kind !== "string" ||
+    typeof a.transactionHash !== "string" ||
+    typeof a.blockNumber !== "number" ||
+    typeof a.patientId !== "string" ||
+    typeof a.replayed !== "boolean"
+  ) {
+    throw new RelayError("MALFORMED_ANSWER", "the relayer's answer is not as expected (no transaction)");
+  }
+  return {
+    kind: a.kind,
+    transactionHash: a.transactionHash,
+    blockNumber: a.blockNumber,
+    patientId: a.patientId,
+    replayed: a.replayed,
+  };
+}
+
+/**
+ * POSTs a body to `${relayerUrl}/v1/relay/${route}` and returns the checked answer; throws {@link RelayError}
+ * with the relayer's code and message, `UNREACHABLE` when there is no answer, `NOT_FOUND` when the relayer
+ * lacks the route.
+ *
+ * @example
+ * ```ts
+ * const { transactionHash, blockNumber } = await postRelay(relayerUrl, "grant", relayBody(chainId, signed));
+ * ```
+ */
+export async function postRelay(
+  relayerUrl: string,
+  route: RelayRoute,
+  body: RelayBody,
+  fetchImpl: typeof fetch = fetch,
+): Promise<RelayAnswer> {
+  const url = `${relayerUrl.replace(/\/+$/, "")}/v1/relay/${route}`;
+  let response: Response;
+  try {
+    response = await fetchImpl(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (error) {
+    throw new RelayError("UNREACHABLE", `the relayer at ${relayerUrl} cannot be reached`, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch (error) {
+    throw new RelayError(
+      response.status === 404 ? "NOT_FOUND" : "MALFORMED_ANSWER",
+      `the relayer answered HTTP ${response.status} without a JSON body`,
+      { status: response.status, cause: error },
+    );
+  }
+  if (!response.ok) {
+    const error = (json as { error?: { code?: unknown; message?: unknown; field?: unknown } } | null)?.error;
+    const code = typeof error?.code === "string" ? error.code : `HTTP_${response.status}`;
+    const message = typeof error?.message === "string" ? error.message : `HTTP ${response.status}`;
+    throw new RelayError(code, message, {
+      status: response.status,
+      ...(typeof error?.field === "string" ? { field: error.field } : {}),
+    });
+  }
+  return checkRelayAnswer(json);
+}
+
+/** Relays a patient's signed grant. */
+export function relayGrant(
+  relayerUrl: string,
+  chainId: bigint,
+  signed: DelegatedRequest<GrantRequest>,
+): Promise<RelayAnswer> {
+  return postRelay(relayerUrl, "grant", relayBody(chainId, signed));
+}
+
+/** Relays a patient's signed revocation. */
+export function relayRevoke(
+  relayerUrl: string,
+  chainId: bigint,
+  signed: DelegatedRequest<RevokeRequest>,
+): Promise<RelayAnswer> {
+  return postRelay(relayerUrl, "revoke", relayBody(chainId, signed));
+}
+
+/** A patient's research opt-out choice, as `ResearchOptOutRegistry.setOptOut` takes it. */
+export interface OptOutRequest {
+  patientId: bigint;
+  wholly: boolean;
+  /** `RecordCategory` bitmask withheld from research. */
+  categories: number;
+  /** DUO permission bits withheld. */
+  permissions: number;
+}
+
+/**
+ * The EIP-712 type of a signed opt-out, as `ResearchOptOutRegistry.setOptOutBySig` takes it (the same as
+ * `OPT_OUT_TYPES` in the SDK's `sdk/opt-out.ts`, being added on another branch). When that lands, use the
+ * SDK's `signOptOut` / `optOutDomain` in {@link relayOptOut} instead; the relayer refuses a mismatch with
+ * `BAD_SIGNATURE`, which the app shows.
+ */
+export const OPT_OUT_TYPES: Record<string, TypedDataField[]> = {
+  ResearchOptOut: [
+    { name: "patientId", type: "uint64" },
+    { name: "wholly", type: "bool" },
+    { name: "categories", type: "uint32" },
+    { name: "permissions", type: "uint8" },
+    { name: "signer", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint64" },
+  ],
+};
+
+/** The EIP-712 domain name of the opt-out registry's signatures. */
+export const OPT_OUT_DOMAIN_NAME = "medchain ResearchOptOutRegistry";
+
+/**
+ * Signs a research opt-out change in the page and relays it (`POST /v1/relay/opt-out`). The one place the
+ * app touches opt-out signing, so it can follow the SDK's `signOptOut` when that lands. A relayer without
+ * the route answers `NOT_FOUND`, which the UI reports as "not supported yet".
+ *
+ * @example
+ * ```ts
+ * await relayOptOut({ relayerUrl, chainId, registry, provider, signer }, { patientId: 7n, wholly: true, categories: 0, permissions: 0 });
+ * ```
+ */
+export async function relayOptOut(
+  context: { relayerUrl: string; chainId: bigint; registry: string; provider: Provider; signer: Signer },
+  request: OptOutRequest,
+): Promise<RelayAnswer> {
+  const { relayerUrl, chainId, registry, provider, signer } = context;
+  const contract = new Contract(registry, ["function optOutNonce(uint64 patientId) view returns (uint256)"], provider);
+  let nonce: bigint;
+  try {
+    nonce = (await contract.getFunction("optOutNonce").staticCall(request.patientId)) as bigint;
+  } catch (error) {
+    throw new RelayError(
+      "NOT_FOUND",
+      "the research opt-out registry on this chain does not take signed changes yet (it has no optOutNonce)",
+      { cause: error },
+    );
+  }
+  const latest = await provider.getBlock("latest");
+  const deadline = BigInt(latest?.timestamp ?? Math.floor(Date.now() / 1000)) + 3600n;
+  const account = await signer.getAddress();
+  const domain = { name: OPT_OUT_DOMAIN_NAME, version: "1", chainId, verifyingContract: registry };
+  const message = { ...request, signer: account, nonce, deadline };
+  // Checked locally first so a type mistake fails here, not at the relayer.
+  TypedDataEncoder.hash(domain, OPT_OUT_TYPES, message);
+  const signature = await signer.signTypedData(domain, OPT_OUT_TYPES, message);
+  return postRelay(relayerUrl, "opt-out", relayBody(chainId, { request, signer: account, nonce, deadline, signature }));
+}
