@@ -46,7 +46,7 @@ const claim = {
   currency: 901,
   serviceStart: 1,
   serviceEnd: 2,
-  attachments: 1,
+  attachments: ["0x4b407d552285bf1e75570d07d428e8dc3bba9973cfc79b2ad5aecf50a38762cb"],
   authorizedBySignature: false,
   status: 1,
   outcome: 0,

@@ -3,7 +3,7 @@
  * insurer's claims officer (queue, detail with timeline, every insurer step of the claim lifecycle). Both
  * send their own transactions with their persona key through `MedchainClient` on the zero-fee chain.
  */
-import { hexlify, keccak256, randomBytes, toUtf8Bytes } from "ethers";
+import { hexlify, isHexString, keccak256, randomBytes, toUtf8Bytes } from "ethers";
 import { useState, type ReactNode } from "react";
 
 import type { MedchainClient } from "../../sdk/client.js";
@@ -177,6 +177,7 @@ export function CareTeamView(props: { client: MedchainClient; memberId: number }
           event.preventDefault();
           void runRecord(async (step) => {
             const patientId = patientIdOf(recordPatient, t);
+            if (recordRef !== "" && !isHexString(recordRef, 32)) throw new Error(t.careBadRecordRef);
             const ref = recordRef === "" ? hexlify(randomBytes(32)) : recordRef;
             const { underBreakGlass, blockNumber } = await mine(
               app,

@@ -138,6 +138,7 @@ const en = {
   careBreakGlassSubmit: "Open emergency access",
   careBreakGlassOpened: "Emergency access open until {time}.",
   careBadPatient: "Enter a patient id (a whole number from 1).",
+  careBadRecordRef: "The record reference must be 0x and 64 hex digits (a hash), or empty for a random one.",
   // Insurer
   queueHeading: "Claims queue",
   queueFilter: "Show claims with status",
@@ -293,6 +294,7 @@ const zhTW: Messages = {
   careBreakGlassSubmit: "開啟緊急存取",
   careBreakGlassOpened: "緊急存取開啟至 {time}。",
   careBadPatient: "請輸入病人編號（從 1 開始的整數）。",
+  careBadRecordRef: "病歷參照必須是 0x 加 64 個十六進位數字（雜湊），或留空使用隨機參照。",
   queueHeading: "理賠案件佇列",
   queueFilter: "依狀態顯示",
   queueAll: "所有未結案",

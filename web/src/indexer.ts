@@ -109,7 +109,8 @@ export interface IndexedClaim {
   currency: number;
   serviceStart: number;
   serviceEnd: number;
-  attachments: number;
+  /** Content hashes of the anchored records attached to the claim (at submission and in answers). */
+  attachments: string[];
   authorizedBySignature: boolean;
   status: number;
   outcome: number;
@@ -136,7 +137,7 @@ export interface ClaimTimelineStep {
 export interface ClaimDetail {
   claim: IndexedClaim;
   timeline: ClaimTimelineStep[];
-  attachments: unknown;
+  attachments: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -305,7 +306,7 @@ export function checkClaim(value: unknown, path: string): IndexedClaim {
     currency: num(c.currency, `${path}.currency`),
     serviceStart: num(c.serviceStart, `${path}.serviceStart`),
     serviceEnd: num(c.serviceEnd, `${path}.serviceEnd`),
-    attachments: num(c.attachments, `${path}.attachments`),
+    attachments: arr(c.attachments, `${path}.attachments`).map((a, i) => hex(a, `${path}.attachments[${i}]`)),
     authorizedBySignature: bool(c.authorizedBySignature, `${path}.authorizedBySignature`),
     status: num(c.status, `${path}.status`),
     outcome: num(c.outcome, `${path}.outcome`),
@@ -339,7 +340,8 @@ export function checkClaimDetail(json: unknown): ClaimDetail {
       txHash: hex(t.txHash, `${path}.txHash`),
     };
   });
-  return { claim: checkClaim(o.claim, "claim"), timeline, attachments: o.attachments };
+  const attachments = arr(o.attachments, "attachments").map((a, i) => hex(a, `attachments[${i}]`));
+  return { claim: checkClaim(o.claim, "claim"), timeline, attachments };
 }
 
 /** The `fetch` the client uses (tests pass their own). */

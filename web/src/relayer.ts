@@ -4,9 +4,11 @@
  * `${relayerUrl}/v1/relay/<kind>`. Answers and refusals are checked; every failure is a {@link RelayError}
  * carrying the relayer's stable code and message.
  */
-import { Contract, TypedDataEncoder, type Provider, type Signer, type TypedDataField } from "ethers";
+import type { Provider, Signer } from "ethers";
 
 import type { DelegatedRequest, GrantRequest, RevokeRequest } from "../../sdk/consent.js";
+import { optOutDomain, signOptOut, type OptOutRequest } from "../../sdk/opt-out.js";
+import { ResearchOptOutRegistry__factory } from "../../typechain-types/index.js";
 
 /** The kinds of request the app relays. `opt-out` is the research opt-out route (see {@link relayOptOut}). */
 export type RelayRoute = "grant" | "revoke" | "opt-out";
@@ -166,41 +168,10 @@ export function relayRevoke(
   return postRelay(relayerUrl, "revoke", relayBody(chainId, signed));
 }
 
-/** A patient's research opt-out choice, as `ResearchOptOutRegistry.setOptOut` takes it. */
-export interface OptOutRequest {
-  patientId: bigint;
-  wholly: boolean;
-  /** `RecordCategory` bitmask withheld from research. */
-  categories: number;
-  /** DUO permission bits withheld. */
-  permissions: number;
-}
-
 /**
- * The EIP-712 type of a signed opt-out, as `ResearchOptOutRegistry.setOptOutBySig` takes it (the same as
- * `OPT_OUT_TYPES` in the SDK's `sdk/opt-out.ts`, being added on another branch). When that lands, use the
- * SDK's `signOptOut` / `optOutDomain` in {@link relayOptOut} instead; the relayer refuses a mismatch with
- * `BAD_SIGNATURE`, which the app shows.
- */
-export const OPT_OUT_TYPES: Record<string, TypedDataField[]> = {
-  ResearchOptOut: [
-    { name: "patientId", type: "uint64" },
-    { name: "wholly", type: "bool" },
-    { name: "categories", type: "uint32" },
-    { name: "permissions", type: "uint8" },
-    { name: "signer", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-  ],
-};
-
-/** The EIP-712 domain name of the opt-out registry's signatures. */
-export const OPT_OUT_DOMAIN_NAME = "medchain ResearchOptOutRegistry";
-
-/**
- * Signs a research opt-out change in the page and relays it (`POST /v1/relay/opt-out`). The one place the
- * app touches opt-out signing, so it can follow the SDK's `signOptOut` when that lands. A relayer without
- * the route answers `NOT_FOUND`, which the UI reports as "not supported yet".
+ * Signs a research opt-out change in the page with the SDK's `signOptOut` (nonce read from the registry, a
+ * one-hour deadline) and relays it (`POST /v1/relay/opt-out`). A relayer without the route answers
+ * `NOT_FOUND`, which the UI reports.
  *
  * @example
  * ```ts
@@ -212,24 +183,15 @@ export async function relayOptOut(
   request: OptOutRequest,
 ): Promise<RelayAnswer> {
   const { relayerUrl, chainId, registry, provider, signer } = context;
-  const contract = new Contract(registry, ["function optOutNonce(uint64 patientId) view returns (uint256)"], provider);
-  let nonce: bigint;
-  try {
-    nonce = (await contract.getFunction("optOutNonce").staticCall(request.patientId)) as bigint;
-  } catch (error) {
-    throw new RelayError(
-      "NOT_FOUND",
-      "the research opt-out registry on this chain does not take signed changes yet (it has no optOutNonce)",
-      { cause: error },
-    );
-  }
+  const nonce = await ResearchOptOutRegistry__factory.connect(registry, provider).optOutNonce(request.patientId);
   const latest = await provider.getBlock("latest");
   const deadline = BigInt(latest?.timestamp ?? Math.floor(Date.now() / 1000)) + 3600n;
-  const account = await signer.getAddress();
-  const domain = { name: OPT_OUT_DOMAIN_NAME, version: "1", chainId, verifyingContract: registry };
-  const message = { ...request, signer: account, nonce, deadline };
-  // Checked locally first so a type mistake fails here, not at the relayer.
-  TypedDataEncoder.hash(domain, OPT_OUT_TYPES, message);
-  const signature = await signer.signTypedData(domain, OPT_OUT_TYPES, message);
-  return postRelay(relayerUrl, "opt-out", relayBody(chainId, { request, signer: account, nonce, deadline, signature }));
+  const signed = await signOptOut(
+    signer,
+    optOutDomain({ chainId, verifyingContract: registry }),
+    request,
+    nonce,
+    deadline,
+  );
+  return postRelay(relayerUrl, "opt-out", relayBody(chainId, signed));
 }
