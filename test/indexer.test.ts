@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 
 import { expect } from "chai";
-import { getAddress, keccak256, toUtf8Bytes, Wallet } from "ethers";
+import { getAddress, HDNodeWallet, keccak256, Mnemonic, toUtf8Bytes, Wallet } from "ethers";
 import { network } from "hardhat";
 
 import {
@@ -10,7 +10,11 @@ import {
   claimSubmission,
   ClaimReason,
   ConsortiumProvider,
+  DataUse,
+  datasetManifest,
+  DeidentificationMethod,
   DelegateScope,
+  Duty,
   EmergencyReason,
   fhirContentHash,
   grantRequest,
@@ -18,11 +22,15 @@ import {
   IdentityDocumentType,
   ISO_4217,
   MedchainClient,
+  MemberKind,
   newRecordSalt,
   Purpose,
   purposeMask,
   RecordCategory,
+  RequesterClass,
   RetractionReason,
+  StudyStatus,
+  studyRegistration,
   subjectCommitment,
   type MedchainDeployment,
   type RecordAnchor,
@@ -30,9 +38,15 @@ import {
 import { loadDeployment } from "../sdk/node.js";
 import { deployWithParameters } from "../scripts/lib/deploy.js";
 import { readDeployParameters } from "../scripts/lib/deploy-parameters.js";
-import { startLocalIndexer, type LocalIndexer } from "../scripts/lib/local-indexer.js";
+import { LocalIndexerError, startLocalIndexer, type LocalIndexer } from "../scripts/lib/local-indexer.js";
 import { connectToLocalNode, startLocalNode, type LocalNode } from "../scripts/lib/local-node.js";
-import { developmentStoryAccounts, runSdkStory, STORY_MEMBERS, type StoryOutcome } from "../scripts/lib/sdk-story.js";
+import {
+  DEVELOPMENT_MNEMONIC,
+  developmentStoryAccounts,
+  runSdkStory,
+  STORY_MEMBERS,
+  type StoryOutcome,
+} from "../scripts/lib/sdk-story.js";
 
 /** What the test adds to the SDK story, so every table of the indexer gets rows. */
 interface Extras {
@@ -44,6 +58,9 @@ interface Extras {
   deniedClaimId: string;
   invoiceHash: string;
   receiptHash: string;
+  studyId: bigint;
+  datasetId: bigint;
+  analyst: string;
 }
 
 /** Every table of `indexer/ponder.schema.ts`, dumped for the reindexing comparison. */
@@ -74,11 +91,6 @@ const TABLES = [
   "claim_attachments",
   "contract_events",
 ] as const;
-
-/** Tables the story must fill (the research tables need an oversight body the rehearsal deployment lacks). */
-const TABLES_WITH_ROWS = TABLES.filter(
-  (table) => !["studies", "study_events", "datasets", "dataset_access", "dataset_events"].includes(table),
-);
 
 async function getJson(indexer: LocalIndexer, route: string): Promise<{ status: number; body: any }> {
   const response = await fetch(`${indexer.url}${route}`);
@@ -114,6 +126,7 @@ describe("Indexer: every medchain event into tables, the query API, reindexing",
   let story: StoryOutcome;
   let extras: Extras;
   let indexer: LocalIndexer;
+  let reindexer: LocalIndexer;
   let latestBlock: number;
 
   before(async function () {
@@ -132,12 +145,17 @@ describe("Indexer: every medchain event into tables, the query API, reindexing",
     extras = await runExtras(deployment, accounts);
     client = await MedchainClient.connect(provider, deployment);
     latestBlock = await provider.getBlockNumber();
-    indexer = await startLocalIndexer({ rpcUrl: node.url, deployment });
+    // The second indexer reindexes from block 0 into its own fresh database; both start together (Ponder's
+    // start-up is the slow part), and the last test compares their tables.
+    [indexer, reindexer] = await Promise.all([
+      startLocalIndexer({ rpcUrl: node.url, deployment }),
+      startLocalIndexer({ rpcUrl: node.url, deployment: { ...deployment, startBlock: 0 }, schema: "medchain_reindex" }),
+    ]);
     await indexer.waitForBlock(latestBlock);
   });
 
   after(async function () {
-    await indexer?.stop();
+    await Promise.all([indexer?.stop(), reindexer?.stop()]);
     provider?.destroy();
     await node?.stop();
     if (deploymentFolder !== undefined) await rm(deploymentFolder, { recursive: true, force: true });
@@ -314,9 +332,46 @@ describe("Indexer: every medchain event into tables, the query API, reindexing",
     });
   });
 
-  it("lists studies (none on the rehearsal deployment) and keeps Ponder's GraphQL endpoint", async function () {
-    expect((await getJson(indexer, "/api/v1/studies")).body).to.deep.equal({ studies: [] });
-    expect((await getJson(indexer, "/api/v1/studies/1")).status).to.equal(404);
+  it("serves studies with their status history and datasets, access and destruction", async function () {
+    const list = (await getJson(indexer, "/api/v1/studies")).body.studies;
+    expect(list.map((study: { studyId: string }) => study.studyId)).to.deep.equal([extras.studyId.toString()]);
+    const { status, body } = await getJson(indexer, `/api/v1/studies/${extras.studyId}`);
+    expect(status).to.equal(200);
+    const onChain = await client.research.study(extras.studyId);
+    expect(body.study).to.deep.include({
+      studyId: extras.studyId.toString(),
+      status: Number(onChain.status),
+      purpose: Number(onChain.purpose),
+      requesterClass: Number(onChain.requesterClass),
+      termEnd: Number(onChain.termEnd),
+    });
+    expect(body.study.status).to.equal(StudyStatus.Closed);
+    expect(body.history.map((h: { status: number }) => h.status)).to.deep.equal([
+      StudyStatus.Closed,
+      StudyStatus.Suspended,
+      StudyStatus.Approved,
+    ]);
+    const [dataset] = body.study.datasets;
+    const datasetOnChain = await client.research.dataset(extras.datasetId);
+    expect(dataset).to.deep.include({
+      datasetId: extras.datasetId.toString(),
+      studyId: extras.studyId.toString(),
+      cohortRoot: datasetOnChain.cohortRoot,
+      cohortSize: Number(datasetOnChain.cohortSize),
+    });
+    expect(dataset.destruction.at).to.equal(Number(datasetOnChain.destroyedAt));
+    expect(dataset.access).to.have.length(1);
+    expect(dataset.access[0]).to.deep.include({ researcher: extras.analyst, revoked: true });
+    expect(body.datasetEvents.map((e: { kind: string }) => e.kind)).to.deep.equal([
+      "destroyed",
+      "access-revoked",
+      "accessed",
+      "access-granted",
+    ]);
+    expect(list[0]).to.deep.equal(body.study);
+  });
+
+  it("keeps Ponder's GraphQL endpoint", async function () {
     const response = await fetch(`${indexer.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -341,6 +396,7 @@ describe("Indexer: every medchain event into tables, the query API, reindexing",
       [`/api/v1/records/${keccak256("0x02")}`, 404, "record_not_found"],
       [`/api/v1/batches/${keccak256("0x03")}`, 404, "batch_not_found"],
       ["/api/v1/studies/x", 400, "invalid_studyId"],
+      ["/api/v1/studies/77", 404, "study_not_found"],
       ["/api/v1/nothing", 404, "not_found"],
     ];
     for (const [route, status, code] of cases) {
@@ -354,20 +410,35 @@ describe("Indexer: every medchain event into tables, the query API, reindexing",
   });
 
   it("reindexing from block 0 into a fresh database reproduces every table exactly", async function () {
+    expect(deployment.startBlock).to.be.greaterThan(0);
     const first = await dumpTables(indexer);
-    for (const table of TABLES_WITH_ROWS) expect(first[table], table).to.not.be.empty;
-    const again = await startLocalIndexer({
-      rpcUrl: node.url,
-      deployment: { ...deployment, startBlock: 0 },
-      schema: "medchain_reindex",
-    });
-    try {
-      await again.waitForBlock(latestBlock);
-      const second = await dumpTables(again);
-      for (const table of TABLES) expect(second[table], table).to.deep.equal(first[table]);
-    } finally {
-      await again.stop();
-    }
+    for (const table of TABLES) expect(first[table], table).to.not.be.empty;
+    await reindexer.waitForBlock(latestBlock);
+    const second = await dumpTables(reindexer);
+    for (const table of TABLES) expect(second[table], table).to.deep.equal(first[table]);
+  });
+});
+
+describe("startLocalIndexer", function () {
+  this.timeout(120_000);
+
+  it("fails with a LocalIndexerError carrying the indexer's own explanation when its configuration is wrong", async function () {
+    const zero = "0x0000000000000000000000000000000000000001";
+    const deployment: MedchainDeployment = {
+      chainId: 20260n,
+      authority: zero,
+      memberRegistry: "0x1234", // not an address: ponder.config.ts refuses it
+      patientRegistry: zero,
+      researchOptOutRegistry: zero,
+      consentRegistry: zero,
+      recordRegistry: zero,
+      claimRegistry: zero,
+      studyRegistry: zero,
+    };
+    const error = await startLocalIndexer({ rpcUrl: "http://127.0.0.1:9", deployment }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(LocalIndexerError);
+    expect((error as LocalIndexerError).message).to.match(/exited with code \d+ before it was ready/);
+    expect((error as LocalIndexerError).output.join("\n")).to.contain("lacks a valid address for memberRegistry");
   });
 });
 
@@ -465,7 +536,71 @@ async function runExtras(
   const newWallet = Wallet.createRandom(provider);
   await (await patient.patients.rotateAccount(newWallet.address)).wait();
 
+  // Research: the membership council admits a university; it registers a study that oversight approves; St
+  // Mary's publishes a dataset; an analyst is given access, reads, loses access; the study closes and the copy
+  // is destroyed.
+  const mnemonic = Mnemonic.fromPhrase(DEVELOPMENT_MNEMONIC);
+  const signer = (index: number) => HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${index}`).connect(provider);
+  const council = registrar.connectAs(signer(2)); // ignition/parameters/localhost.json: membershipCouncil
+  const oversight = registrar.connectAs(signer(11)); // Studies.oversight
+  const [universityAdmin, analyst] = [signer(12), signer(13)];
+  const memberRegistry = council.contracts.memberRegistry;
+  await (await memberRegistry.addMember(MemberKind.ResearchInstitute, keccak256(toUtf8Bytes("university")))).wait();
+  const universityId = 4n;
+  await (await memberRegistry.updateMemberMetadata(universityId, keccak256(toUtf8Bytes("university v2")))).wait();
+  const guardian = registrar.connectAs(signer(3)); // Governance.guardian: suspends members, removes operators
+  await (await guardian.contracts.memberRegistry.suspendMember(universityId, 7)).wait();
+  await (await memberRegistry.reinstateMember(universityId)).wait();
+  await (
+    await council.members.addOperator(universityAdmin.address, universityId, [Duty.OrgAdmin, Duty.Researcher])
+  ).wait();
+  await (await council.members.addOperator(analyst.address, universityId, [Duty.Researcher])).wait();
+  const university = registrar.connectAs(universityAdmin);
+  const studyNow = BigInt((await provider.getBlock("latest"))!.timestamp);
+  const { studyId } = await (
+    await university.research.registerStudy(
+      studyRegistration({
+        protocolHash: keccak256(toUtf8Bytes("protocol")),
+        ethicsApprovalHash: keccak256(toUtf8Bytes("irb")),
+        ethicsApprovalExpiresAt: studyNow + 400n * 86_400n,
+        purpose: Purpose.BiomedicalResearch,
+        requesterClass: RequesterClass.Academic,
+        dataUse: [DataUse.HMB, DataUse.IRB, DataUse.NPU],
+        categories: categoryMask(RecordCategory.LabResult),
+        termStart: studyNow,
+        termEnd: studyNow + 30n * 86_400n,
+        minimumK: 5,
+        now: studyNow,
+      }),
+    )
+  ).wait();
+  await (await oversight.research.approveStudy(studyId)).wait();
+  const { datasetId } = await (
+    await steward.research.publishDataset(
+      datasetManifest({
+        studyId,
+        cohortRoot: keccak256(toUtf8Bytes("cohort")),
+        cohortSize: 40,
+        method: DeidentificationMethod.DifferentialPrivacy,
+        epsilonMillis: 1_000,
+        methodDocumentHash: keccak256(toUtf8Bytes("dp method")),
+        optOutStateBlock: BigInt(await provider.getBlockNumber()),
+        manifestHash: keccak256(toUtf8Bytes("release")),
+      }),
+    )
+  ).wait();
+  await (await university.research.grantDatasetAccess(datasetId, analyst.address)).wait();
+  await (await registrar.connectAs(analyst).research.logDatasetAccess(datasetId, keccak256(toUtf8Bytes("q1")))).wait();
+  await (await university.research.revokeDatasetAccess(datasetId, analyst.address)).wait();
+  await (await oversight.research.suspendStudy(studyId, 12)).wait();
+  await (await oversight.research.closeStudy(studyId, 1)).wait();
+  await (await university.research.attestDestruction(datasetId, keccak256(toUtf8Bytes("certificate")))).wait();
+  await (await guardian.members.removeOperator(analyst.address)).wait();
+
   return {
+    studyId,
+    datasetId,
+    analyst: analyst.address,
     patientId,
     patientAccount: wallet.address,
     newAccount: newWallet.address,
