@@ -1,4 +1,6 @@
+import { once } from "node:events";
 import { rm } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
 
 import { expect } from "chai";
@@ -419,23 +421,44 @@ describe("Indexer: every medchain event into tables, the query API, reindexing",
   });
 });
 
+const ANY_ADDRESS = "0x0000000000000000000000000000000000000001";
+/** A deployment whose MemberRegistry address is malformed: `indexer/ponder.config.ts` refuses it. */
+const BROKEN_DEPLOYMENT: MedchainDeployment = {
+  chainId: 20260n,
+  authority: ANY_ADDRESS,
+  memberRegistry: "0x1234",
+  patientRegistry: ANY_ADDRESS,
+  researchOptOutRegistry: ANY_ADDRESS,
+  consentRegistry: ANY_ADDRESS,
+  recordRegistry: ANY_ADDRESS,
+  claimRegistry: ANY_ADDRESS,
+  studyRegistry: ANY_ADDRESS,
+};
+
 describe("startLocalIndexer", function () {
   this.timeout(120_000);
 
+  it("refuses a port something already listens on, instead of mistaking that server for the indexer", async function () {
+    const server = createServer().listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    try {
+      const error = await startLocalIndexer({
+        rpcUrl: "http://127.0.0.1:9",
+        deployment: BROKEN_DEPLOYMENT,
+        port,
+      }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(LocalIndexerError);
+      expect((error as Error).message).to.contain(`port ${port} on 127.0.0.1 is in use`);
+    } finally {
+      server.close();
+    }
+  });
+
   it("fails with a LocalIndexerError carrying the indexer's own explanation when its configuration is wrong", async function () {
-    const zero = "0x0000000000000000000000000000000000000001";
-    const deployment: MedchainDeployment = {
-      chainId: 20260n,
-      authority: zero,
-      memberRegistry: "0x1234", // not an address: ponder.config.ts refuses it
-      patientRegistry: zero,
-      researchOptOutRegistry: zero,
-      consentRegistry: zero,
-      recordRegistry: zero,
-      claimRegistry: zero,
-      studyRegistry: zero,
-    };
-    const error = await startLocalIndexer({ rpcUrl: "http://127.0.0.1:9", deployment }).catch((e: unknown) => e);
+    const error = await startLocalIndexer({ rpcUrl: "http://127.0.0.1:9", deployment: BROKEN_DEPLOYMENT }).catch(
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(LocalIndexerError);
     expect((error as LocalIndexerError).message).to.match(/exited with code \d+ before it was ready/);
     expect((error as LocalIndexerError).output.join("\n")).to.contain("lacks a valid address for memberRegistry");

@@ -19,6 +19,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -108,6 +109,16 @@ function installExitHook(): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whether nothing listens on `host:port` yet (another server there would answer `/ready` in our stead). */
+async function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
 /** The deployment as the indexer's config reads it: bigints as decimal strings. */
 function deploymentJson(deployment: MedchainDeployment): string {
   return JSON.stringify(
@@ -124,12 +135,18 @@ function deploymentJson(deployment: MedchainDeployment): string {
  */
 export async function startLocalIndexer(options: LocalIndexerOptions): Promise<LocalIndexer> {
   installExitHook();
+  const host = options.host ?? "127.0.0.1";
+  if (options.port !== undefined && !(await portIsFree(host, options.port))) {
+    throw new LocalIndexerError(
+      `port ${options.port} on ${host} is in use: stop what listens there or pick another`,
+      [],
+    );
+  }
   const workDirectory = await mkdtemp(path.join(tmpdir(), "medchain-indexer-"));
   const deploymentFile = path.join(workDirectory, "deployment.json");
   await writeFile(deploymentFile, deploymentJson(options.deployment));
   const databaseDirectory = options.databaseDirectory ?? path.join(workDirectory, "pglite");
   const port = options.port ?? (await freePort());
-  const host = options.host ?? "127.0.0.1";
   const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
