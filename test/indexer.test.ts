@@ -18,6 +18,7 @@ import {
   DelegateScope,
   Duty,
   EmergencyReason,
+  ExplicitOptIn,
   fhirContentHash,
   grantRequest,
   identityCommitment,
@@ -34,6 +35,7 @@ import {
   StudyStatus,
   studyRegistration,
   subjectCommitment,
+  thirdPartyGrantRequest,
   type MedchainDeployment,
   type RecordAnchor,
 } from "../sdk/index.js";
@@ -208,6 +210,29 @@ describe("Indexer: every medchain event into tables, the query API, reindexing",
       fromChain.map((e) => e.transactionHash).reverse(),
     );
     expect(history[0]).to.deep.include({ kind: "revoked", categories: null, grantee: Number(STORY_MEMBERS.harbour) });
+  });
+
+  it("serves a third-party grant with its terms, and the terms step in the history", async function () {
+    const { body } = await getJson(indexer, `/api/v1/patients/${extras.patientId}/grants`);
+    const university = body.grants.find((g: { grantee: number }) => g.grantee === 4);
+    const terms = await client.consent.thirdPartyTerms(extras.patientId, 4n);
+    expect(university).to.deep.include({
+      requesterClass: Number(terms.requesterClass),
+      optIns: Number(terms.optIns),
+      grantedBy: extras.newAccount,
+      revoked: false,
+    });
+    expect(university.optIns).to.equal(ExplicitOptIn.IdentifiableData);
+    const insurer = body.grants.find((g: { grantee: number }) => g.grantee === Number(STORY_MEMBERS.insurer));
+    expect(insurer).to.deep.include({ requesterClass: null, optIns: null, grantedBy: extras.patientAccount });
+    const history = (await getJson(indexer, `/api/v1/patients/${extras.patientId}/grant-history`)).body.events;
+    expect(history.slice(0, 2).map((e: { kind: string }) => e.kind)).to.deep.equal(["terms", "granted"]);
+    expect(history[0]).to.deep.include({
+      grantee: 4,
+      by: extras.newAccount,
+      requesterClass: RequesterClass.Academic,
+      categories: null,
+    });
   });
 
   it("serves the access log newest first, break-glass accesses flagged, as the chain logged them", async function () {
@@ -386,20 +411,20 @@ describe("Indexer: every medchain event into tables, the query API, reindexing",
 
   it("refuses malformed parameters with 400 and unknown ids with 404, with stable codes and CORS", async function () {
     const cases: [string, number, string][] = [
-      ["/api/v1/patients/abc", 400, "invalid_patientId"],
-      ["/api/v1/patients/18446744073709551616", 400, "invalid_patientId"],
-      ["/api/v1/patients/99", 404, "patient_not_found"],
-      ["/api/v1/patients/99/grants", 404, "patient_not_found"],
-      [`/api/v1/patients/${story.patientId}/access-log?limit=0`, 400, "invalid_limit"],
-      ["/api/v1/claims?insurer=-1", 400, "invalid_insurer"],
-      ["/api/v1/claims?status=9", 400, "invalid_status"],
-      ["/api/v1/claims/0x1234", 400, "invalid_claimId"],
-      [`/api/v1/claims/${keccak256("0x01")}`, 404, "claim_not_found"],
-      [`/api/v1/records/${keccak256("0x02")}`, 404, "record_not_found"],
-      [`/api/v1/batches/${keccak256("0x03")}`, 404, "batch_not_found"],
-      ["/api/v1/studies/x", 400, "invalid_studyId"],
-      ["/api/v1/studies/77", 404, "study_not_found"],
-      ["/api/v1/nothing", 404, "not_found"],
+      ["/api/v1/patients/abc", 400, "INVALID_PATIENT_ID"],
+      ["/api/v1/patients/18446744073709551616", 400, "INVALID_PATIENT_ID"],
+      ["/api/v1/patients/99", 404, "PATIENT_NOT_FOUND"],
+      ["/api/v1/patients/99/grants", 404, "PATIENT_NOT_FOUND"],
+      [`/api/v1/patients/${story.patientId}/access-log?limit=0`, 400, "INVALID_LIMIT"],
+      ["/api/v1/claims?insurer=-1", 400, "INVALID_INSURER"],
+      ["/api/v1/claims?status=9", 400, "INVALID_STATUS"],
+      ["/api/v1/claims/0x1234", 400, "INVALID_CLAIM_ID"],
+      [`/api/v1/claims/${keccak256("0x01")}`, 404, "CLAIM_NOT_FOUND"],
+      [`/api/v1/records/${keccak256("0x02")}`, 404, "RECORD_NOT_FOUND"],
+      [`/api/v1/batches/${keccak256("0x03")}`, 404, "BATCH_NOT_FOUND"],
+      ["/api/v1/studies/x", 400, "INVALID_STUDY_ID"],
+      ["/api/v1/studies/77", 404, "STUDY_NOT_FOUND"],
+      ["/api/v1/nothing", 404, "NOT_FOUND"],
     ];
     for (const [route, status, code] of cases) {
       const response = await fetch(`${indexer.url}${route}`, { headers: { origin: "http://localhost:5173" } });
@@ -598,6 +623,24 @@ async function runExtras(
     )
   ).wait();
   await (await oversight.research.approveStudy(studyId)).wait();
+  // The patient (under her new key) gives the university a third-party grant, with identifiable data.
+  await (
+    await registrar.connectAs(newWallet).consent.grantThirdParty(
+      thirdPartyGrantRequest({
+        grant: {
+          patientId,
+          grantee: universityId,
+          categories: categoryMask(RecordCategory.LabResult),
+          purposes: purposeMask(Purpose.BiomedicalResearch),
+          now: studyNow,
+          durationSeconds: 60n * 86_400n,
+        },
+        granteeKind: MemberKind.ResearchInstitute,
+        requesterClass: RequesterClass.Academic,
+        optIns: [ExplicitOptIn.IdentifiableData],
+      }),
+    )
+  ).wait();
   const { datasetId } = await (
     await steward.research.publishDataset(
       datasetManifest({

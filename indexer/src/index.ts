@@ -381,13 +381,14 @@ ponder.on("ConsentRegistry:ConsentGranted", async ({ event, context }) => {
 ponder.on("ConsentRegistry:ThirdPartyTermsSet", async ({ event, context }) => {
   const at = position(event);
   const { patientId, grantee, requesterClass, optIns } = event.args;
-  await context.db.update(grants, { patientId, grantee }).set({ requesterClass, optIns });
+  // The terms follow the ConsentGranted of the same call: they were set by whoever granted.
+  const grant = await context.db.update(grants, { patientId, grantee }).set({ requesterClass, optIns });
   await context.db.insert(grantEvents).values({
     ...at,
     kind: "terms",
     patientId,
     grantee,
-    by: event.transaction.from,
+    by: grant.grantedBy,
     requesterClass,
     optIns,
   });

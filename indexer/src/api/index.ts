@@ -52,6 +52,10 @@ class ApiError extends Error {
   }
 }
 
+/** `INVALID_PATIENT_ID` for `patientId`: the stable code of a malformed parameter. */
+const invalidCode = (name: string): string =>
+  `INVALID_${name.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
+
 const checksummed = (address: `0x${string}`): `0x${string}` => getAddress(address);
 const checksummedOrNull = (address: `0x${string}` | null): `0x${string}` | null =>
   address === null ? null : getAddress(address);
@@ -60,21 +64,21 @@ const checksummedOrNull = (address: `0x${string}` | null): `0x${string}` | null 
 
 function uint64Param(value: string | undefined, name: string): bigint {
   if (value === undefined || !/^(0|[1-9][0-9]{0,19})$/.test(value) || BigInt(value) > MAX_UINT64) {
-    throw new ApiError(400, `invalid_${name}`, `${name} must be a decimal integer from 0 to 2^64-1`);
+    throw new ApiError(400, invalidCode(name), `${name} must be a decimal integer from 0 to 2^64-1`);
   }
   return BigInt(value);
 }
 
 function uint32Param(value: string, name: string): number {
   if (!/^(0|[1-9][0-9]{0,9})$/.test(value) || Number(value) > MAX_UINT32) {
-    throw new ApiError(400, `invalid_${name}`, `${name} must be a decimal integer from 0 to 2^32-1`);
+    throw new ApiError(400, invalidCode(name), `${name} must be a decimal integer from 0 to 2^32-1`);
   }
   return Number(value);
 }
 
 function bytes32Param(value: string | undefined, name: string): `0x${string}` {
   if (value === undefined || !/^0x[0-9a-fA-F]{64}$/.test(value)) {
-    throw new ApiError(400, `invalid_${name}`, `${name} must be a 0x-prefixed 32-byte hex string`);
+    throw new ApiError(400, invalidCode(name), `${name} must be a 0x-prefixed 32-byte hex string`);
   }
   return value.toLowerCase() as `0x${string}`;
 }
@@ -82,7 +86,7 @@ function bytes32Param(value: string | undefined, name: string): `0x${string}` {
 function limitParam(value: string | undefined): number {
   if (value === undefined) return DEFAULT_LIMIT;
   if (!/^[1-9][0-9]{0,3}$/.test(value) || Number(value) > MAX_LIMIT) {
-    throw new ApiError(400, "invalid_limit", `limit must be an integer from 1 to ${MAX_LIMIT}`);
+    throw new ApiError(400, "INVALID_LIMIT", `limit must be an integer from 1 to ${MAX_LIMIT}`);
   }
   return Number(value);
 }
@@ -91,7 +95,7 @@ function limitParam(value: string | undefined): number {
 async function knownPatient(c: Context): Promise<typeof patients.$inferSelect> {
   const patientId = uint64Param(c.req.param("patientId"), "patientId");
   const [patient] = await db.select().from(patients).where(eq(patients.patientId, patientId)).limit(1);
-  if (patient === undefined) throw new ApiError(404, "patient_not_found", `no patient ${patientId} is registered`);
+  if (patient === undefined) throw new ApiError(404, "PATIENT_NOT_FOUND", `no patient ${patientId} is registered`);
   return patient;
 }
 
@@ -208,7 +212,7 @@ async function indexedBlock(): Promise<{ chainId: number; block: number }> {
   const table = sql.raw(`"${ponderSchema().replaceAll('"', '""')}"."_ponder_checkpoint"`);
   const result = await db.execute(sql`SELECT chain_id, latest_checkpoint FROM ${table} LIMIT 1`);
   const row = (result as unknown as { rows: { chain_id: string | number; latest_checkpoint: string }[] }).rows[0];
-  if (row === undefined) return { chainId: 0, block: 0 };
+  if (row === undefined) return { chainId: Number(process.env.MEDCHAIN_CHAIN_ID ?? 0), block: 0 }; // nothing indexed yet
   const block = Number(
     row.latest_checkpoint.slice(CHECKPOINT_BLOCK_OFFSET, CHECKPOINT_BLOCK_OFFSET + CHECKPOINT_BLOCK_DIGITS),
   );
@@ -375,7 +379,7 @@ app.get("/api/v1/claims", async (c) => {
   if (provider !== undefined) filters.push(eq(claims.provider, uint32Param(provider, "provider")));
   if (status !== undefined) {
     if (!/^[0-9]$/.test(status) || Number(status) > MAX_CLAIM_STATUS) {
-      throw new ApiError(400, "invalid_status", `status must be a ClaimStatus code from 0 to ${MAX_CLAIM_STATUS}`);
+      throw new ApiError(400, "INVALID_STATUS", `status must be a ClaimStatus code from 0 to ${MAX_CLAIM_STATUS}`);
     }
     filters.push(eq(claims.status, Number(status)));
   }
@@ -392,7 +396,7 @@ app.get("/api/v1/claims", async (c) => {
 app.get("/api/v1/claims/:claimId", async (c) => {
   const claimId = bytes32Param(c.req.param("claimId"), "claimId");
   const [claim] = await db.select().from(claims).where(eq(claims.claimId, claimId));
-  if (claim === undefined) throw new ApiError(404, "claim_not_found", `no claim ${claimId} was submitted`);
+  if (claim === undefined) throw new ApiError(404, "CLAIM_NOT_FOUND", `no claim ${claimId} was submitted`);
   const timeline = await db
     .select()
     .from(claimEvents)
@@ -424,7 +428,7 @@ app.get("/api/v1/claims/:claimId", async (c) => {
 app.get("/api/v1/records/:contentHash", async (c) => {
   const contentHash = bytes32Param(c.req.param("contentHash"), "contentHash");
   const [row] = await db.select().from(records).where(eq(records.contentHash, contentHash));
-  if (row === undefined) throw new ApiError(404, "record_not_found", `no record ${contentHash} is indexed`);
+  if (row === undefined) throw new ApiError(404, "RECORD_NOT_FOUND", `no record ${contentHash} is indexed`);
   return c.json({
     record: {
       contentHash: row.contentHash,
@@ -445,7 +449,7 @@ app.get("/api/v1/records/:contentHash", async (c) => {
 app.get("/api/v1/batches/:root", async (c) => {
   const root = bytes32Param(c.req.param("root"), "root");
   const [row] = await db.select().from(batches).where(eq(batches.root, root));
-  if (row === undefined) throw new ApiError(404, "batch_not_found", `no batch ${root} is anchored`);
+  if (row === undefined) throw new ApiError(404, "BATCH_NOT_FOUND", `no batch ${root} is anchored`);
   return c.json({
     batch: {
       root: row.root,
@@ -467,7 +471,7 @@ app.get("/api/v1/studies", async (c) => {
 app.get("/api/v1/studies/:studyId", async (c) => {
   const studyId = uint64Param(c.req.param("studyId"), "studyId");
   const [row] = await db.select().from(studies).where(eq(studies.studyId, studyId));
-  if (row === undefined) throw new ApiError(404, "study_not_found", `no study ${studyId} is registered`);
+  if (row === undefined) throw new ApiError(404, "STUDY_NOT_FOUND", `no study ${studyId} is registered`);
   const history = await db
     .select()
     .from(studyEvents)
@@ -509,7 +513,7 @@ app.get("/api/v1/studies/:studyId", async (c) => {
 });
 
 app.all("/api/*", (c) =>
-  c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}` } }, 404),
+  c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404),
 );
 
 app.use("/graphql", graphql({ db, schema }));
@@ -520,7 +524,7 @@ app.onError((error, c) => {
     return c.json({ error: { code: error.code, message: error.message } }, error.status);
   }
   console.error(error);
-  return c.json({ error: { code: "internal", message: "the indexer could not answer; see its log" } }, 500);
+  return c.json({ error: { code: "INTERNAL", message: "the indexer could not answer; see its log" } }, 500);
 });
 
 export default app;
