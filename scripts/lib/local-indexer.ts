@@ -1,0 +1,271 @@
+/**
+ * Runs the medchain indexer (`indexer/`, Ponder) in a child process against a JSON-RPC node, for tests, the
+ * local stack and `./medchain indexer`: the deployment is written to a temp file, `ponder start` is
+ * spawned with the current Node and the environment `indexer/ponder.config.ts` reads, and the promise
+ * resolves once Ponder answers `/ready` (historical indexing done).
+ *
+ * @example
+ * ```ts
+ * const indexer = await startLocalIndexer({ rpcUrl: node.url, deployment });
+ * try {
+ *   await indexer.waitForBlock(await provider.getBlockNumber());
+ *   const { grants } = await (await fetch(`${indexer.url}/api/v1/patients/1/grants`)).json();
+ * } finally {
+ *   await indexer.stop();
+ * }
+ * ```
+ *
+ * A running indexer is killed (with its process group) when this process exits or is interrupted.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import type { MedchainDeployment } from "../../sdk/index.js";
+import { freePort } from "./local-node.js";
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const INDEXER_ROOT = path.join(PROJECT_ROOT, "indexer");
+const PONDER_CLI = path.join(PROJECT_ROOT, "node_modules", ".bin", "ponder");
+const OUTPUT_LINES_KEPT = 60;
+const STOP_GRACE_MS = 10_000;
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** How to run the indexer. */
+export interface LocalIndexerOptions {
+  /** JSON-RPC endpoint of the node to index. */
+  rpcUrl: string;
+  /** The contracts to index and the block to start from (`startBlock`, default 0). */
+  deployment: MedchainDeployment;
+  /** HTTP port of the query API. Default: a free port. */
+  port?: number;
+  /** PGlite directory. Default: a fresh temp directory, removed by `stop()`. Ignored with `databaseUrl`. */
+  databaseDirectory?: string;
+  /** A Postgres connection string: index into Postgres instead of PGlite. */
+  databaseUrl?: string;
+  /** Interface the HTTP server listens on. Default `127.0.0.1`. */
+  host?: string;
+  /** Postgres schema / Ponder namespace. Default `medchain`. */
+  schema?: string;
+  /** Receives every output line of the indexer (its log). */
+  log?: (line: string) => void;
+  /** How long to wait for `/ready` (historical indexing done). Default 120 s. */
+  startupTimeoutMs?: number;
+  /** How often Ponder polls the node for new blocks. Default 100 ms (a local node mines on demand). */
+  pollingIntervalMs?: number;
+}
+
+/** A running indexer. */
+export interface LocalIndexer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  /** Kills the indexer's process group; resolves once it exited (and its temp files are gone). */
+  stop(): Promise<void>;
+  /** Resolves once `/api/v1/status` reports `block` (or later) as indexed; throws after `timeoutMs` (default 60 s). */
+  waitForBlock(block: number, timeoutMs?: number): Promise<void>;
+  /** Settles when the indexer process ends, however it ends: its exit code, or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** The indexer did not start, or did not catch up in time; `output` holds its last log lines. */
+export class LocalIndexerError extends Error {
+  override readonly name = "LocalIndexerError";
+  /** The indexer's last output lines. */
+  readonly output: readonly string[];
+
+  constructor(message: string, output: readonly string[]) {
+    super(`${message}${output.length === 0 ? " (no output)" : `; its last output:\n  ${output.join("\n  ")}`}`);
+    this.output = output;
+  }
+}
+
+const liveIndexers = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const child of liveIndexers) killGroup(child, "SIGKILL");
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whether nothing listens on `host:port` yet (another server there would answer `/ready` in our stead). */
+async function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** The deployment as the indexer's config reads it: bigints as decimal strings. */
+function deploymentJson(deployment: MedchainDeployment): string {
+  return JSON.stringify(
+    { ...deployment, chainId: deployment.chainId.toString(), startBlock: deployment.startBlock ?? 0 },
+    null,
+    2,
+  );
+}
+
+/**
+ * Starts `ponder start --root indexer` against `options.rpcUrl` and resolves once its `/ready` answers 200.
+ * Throws {@link LocalIndexerError}, with the indexer's last output lines, if it exits first or is not
+ * ready within `startupTimeoutMs`.
+ */
+export async function startLocalIndexer(options: LocalIndexerOptions): Promise<LocalIndexer> {
+  installExitHook();
+  const host = options.host ?? "127.0.0.1";
+  if (options.port !== undefined && !(await portIsFree(host, options.port))) {
+    throw new LocalIndexerError(
+      `port ${options.port} on ${host} is in use: stop what listens there or pick another`,
+      [],
+    );
+  }
+  const workDirectory = await mkdtemp(path.join(tmpdir(), "medchain-indexer-"));
+  const deploymentFile = path.join(workDirectory, "deployment.json");
+  await writeFile(deploymentFile, deploymentJson(options.deployment));
+  const databaseDirectory = options.databaseDirectory ?? path.join(workDirectory, "pglite");
+  const port = options.port ?? (await freePort());
+  const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PONDER_TELEMETRY_DISABLED: "true",
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+    MEDCHAIN_RPC_URL: options.rpcUrl,
+    MEDCHAIN_CHAIN_ID: options.deployment.chainId.toString(),
+    MEDCHAIN_DEPLOYMENT: deploymentFile,
+    MEDCHAIN_INDEXER_DB: databaseDirectory,
+    MEDCHAIN_POLLING_INTERVAL_MS: String(options.pollingIntervalMs ?? 100),
+  };
+  // Postgres only when asked: a DATABASE_URL inherited from the shell must not redirect a test's indexer.
+  delete env.DATABASE_URL;
+  delete env.DATABASE_PRIVATE_URL;
+  if (options.databaseUrl !== undefined) env.DATABASE_URL = options.databaseUrl;
+
+  const child = spawn(
+    process.execPath,
+    [
+      PONDER_CLI,
+      "start",
+      "--root",
+      INDEXER_ROOT,
+      "--schema",
+      options.schema ?? "medchain",
+      "--port",
+      String(port),
+      "--hostname",
+      host,
+      "--log-format",
+      "pretty",
+    ],
+    { cwd: INDEXER_ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env },
+  );
+  liveIndexers.add(child);
+  const output: string[] = [];
+  let partial = "";
+  const collect = (chunk: Buffer) => {
+    const lines = (partial + chunk.toString("utf8")).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      const plain = line.replace(ANSI, "").trimEnd();
+      if (plain === "") continue;
+      output.push(plain);
+      if (output.length > OUTPUT_LINES_KEPT) output.shift();
+      options.log?.(plain);
+    }
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  child.once("error", (error) => output.push(`spawn error: ${error.message}`));
+  const exitStatus = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const exited = exitStatus.then(() => undefined);
+  child.once("exit", () => liveIndexers.delete(child));
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        killGroup(child, "SIGTERM");
+        const graceful = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+        if (!graceful) {
+          killGroup(child, "SIGKILL");
+          await exited;
+        }
+      }
+      killGroup(child, "SIGKILL");
+      liveIndexers.delete(child);
+      await rm(workDirectory, { recursive: true, force: true });
+    })());
+
+  const deadline = Date.now() + (options.startupTimeoutMs ?? 120_000);
+  try {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        const how = child.exitCode !== null ? `with code ${child.exitCode}` : `on ${child.signalCode}`;
+        throw new LocalIndexerError(`the indexer exited ${how} before it was ready on ${url}`, [...output]);
+      }
+      try {
+        const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) });
+        if (response.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        throw new LocalIndexerError(`the indexer was not ready on ${url} in time`, [...output]);
+      }
+      await sleep(250);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const waitForBlock = async (block: number, timeoutMs = 60_000): Promise<void> => {
+    const until = Date.now() + timeoutMs;
+    let last = -1;
+    for (;;) {
+      try {
+        const response = await fetch(`${url}/api/v1/status`, { signal: AbortSignal.timeout(2_000) });
+        if (response.ok) {
+          last = ((await response.json()) as { block: number }).block;
+          if (last >= block) return;
+        }
+      } catch {
+        // a slow answer: try again
+      }
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new LocalIndexerError(`the indexer exited while waiting for block ${block}`, [...output]);
+      }
+      if (Date.now() > until) {
+        throw new LocalIndexerError(`the indexer reached block ${last}, not ${block}, in ${timeoutMs} ms`, [...output]);
+      }
+      await sleep(100);
+    }
+  };
+
+  return { url, port, stop, waitForBlock, exited: exitStatus };
+}
