@@ -5,6 +5,7 @@ import {
   CODE_LABELS,
   format,
   formatAmount,
+  parseAmount,
   initialLanguage,
   LANGUAGES,
   MESSAGES,
@@ -68,6 +69,19 @@ describe("Web app: Traditional Chinese and English strings", function () {
     expect(initialLanguage("en", ["zh-TW"])).to.equal("en");
     expect(initialLanguage(null, ["zh-Hant-TW", "en"])).to.equal("zh-TW");
     expect(initialLanguage("fr", ["fr-FR"])).to.equal("en");
+  });
+
+  it("reads amounts typed in currency units as minor units, refusing what it cannot read exactly", function () {
+    expect(parseAmount("38000", 901)).to.equal(3_800_000n);
+    expect(parseAmount("38,000.5", 901)).to.equal(3_800_050n);
+    expect(parseAmount(" 0.01 ", 901)).to.equal(1n);
+    expect(parseAmount("5", 392)).to.equal(5n); // yen: no minor unit
+    expect(parseAmount("5.5", 392)).to.equal(undefined);
+    expect(parseAmount("1.234", 901)).to.equal(undefined);
+    expect(parseAmount("38.000,50", 901)).to.equal(undefined);
+    expect(parseAmount("-3", 901)).to.equal(undefined);
+    expect(parseAmount("", 901)).to.equal(undefined);
+    expect(parseAmount("1e5", 901)).to.equal(undefined);
   });
 
   it("shows claim amounts in major units of their currency without losing digits", function () {

@@ -15,7 +15,7 @@ import {
   type RecordCategory,
 } from "../../sdk/codes.js";
 import type { MedchainTransaction } from "../../sdk/transactions.js";
-import { format, formatAmount, type Messages } from "./i18n.js";
+import { format, formatAmount, parseAmount, type Messages } from "./i18n.js";
 import type { IndexedClaim } from "./indexer.js";
 import {
   busy,
@@ -511,7 +511,7 @@ function ClaimDetailPanel(props: {
                   <p className="hint">{t.amountMinorUnits}</p>
                   <input
                     id="claim-amount"
-                    inputMode="numeric"
+                    inputMode="decimal"
                     value={amount}
                     onChange={(e) => setAmount(e.target.value.trim())}
                     data-testid="action-partial-amount"
@@ -522,9 +522,10 @@ function ClaimDetailPanel(props: {
                   disabled={busy(tx)}
                   onClick={() =>
                     void act(async () => {
-                      if (!/^[1-9][0-9]*$/.test(amount) || BigInt(amount) >= BigInt(claim.claimedAmount))
+                      const approved = parseAmount(amount, claim.currency);
+                      if (approved === undefined || approved <= 0n || approved >= BigInt(claim.claimedAmount))
                         throw new Error(t.badAmount);
-                      return decide.decide(props.claimId, { kind: "approve", amount: BigInt(amount) });
+                      return decide.decide(props.claimId, { kind: "approve", amount: approved });
                     })
                   }
                   data-testid="action-partial"

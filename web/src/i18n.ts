@@ -156,7 +156,7 @@ const en = {
   actionDeny: "Deny",
   actionPay: "Mark paid",
   actionPartialAmount: "Approved amount (smaller than claimed)",
-  amountMinorUnits: "In minor units, as on the claim (NT$1 = 100).",
+  amountMinorUnits: "In the claim's currency, e.g. 38000 or 38,000.50.",
   actionPayReference: "Payment reference (kept off chain; its hash is recorded)",
   actionNoneLeft: "No further action: this claim is final.",
   badAmount: "Enter an amount from 1 to less than the claimed amount.",
@@ -311,7 +311,7 @@ const zhTW: Messages = {
   actionDeny: "拒絕",
   actionPay: "標記已付款",
   actionPartialAmount: "核准金額（少於申請金額）",
-  amountMinorUnits: "以最小單位輸入，與理賠相同（新臺幣 1 元 = 100）。",
+  amountMinorUnits: "以理賠幣別輸入，例如 38000 或 38,000.50。",
   actionPayReference: "付款參照（不上鏈，只記錄其雜湊）",
   actionNoneLeft: "無後續動作：此理賠已結案。",
   badAmount: "請輸入 1 至小於申請金額的金額。",
@@ -516,4 +516,23 @@ export function formatAmount(amount: string, currency: number, lang: Language): 
       return part.value;
     })
     .join("");
+}
+
+/**
+ * Reads an amount typed in a currency's units ("38000", "38,000.50") as the claim's minor units (a bigint,
+ * as `ClaimRegistry` stores amounts); `undefined` for anything else, or for more decimals than the currency
+ * has. Unknown currency codes take whole minor units only.
+ *
+ * @example
+ * ```ts
+ * parseAmount("38,000.5", 901); // 3800050n (NT$, 2 decimals)
+ * ```
+ */
+export function parseAmount(text: string, currency: number): bigint | undefined {
+  const decimals = CURRENCIES[currency]?.decimals ?? 0;
+  const match = /^([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?$/.exec(text.trim());
+  if (match === null) return undefined;
+  const fraction = match[2] ?? "";
+  if (fraction.length > decimals) return undefined;
+  return BigInt(match[1]!.replaceAll(",", "") + fraction.padEnd(decimals, "0"));
 }
