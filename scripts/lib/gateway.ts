@@ -125,10 +125,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       response.writeHead(200, { "content-type": CONTENT_TYPES[".json"], "cache-control": "no-store" });
       return void response.end(configBody);
     }
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return sendText(response, 400, "malformed percent-encoding in the path");
+    }
     const served =
-      pathname.startsWith("/demo-records/") && options.demoDirectory !== undefined
-        ? serveFile(response, options.demoDirectory, decodeURIComponent(pathname.slice("/demo-records/".length)))
-        : serveFile(response, options.webDirectory, decodeURIComponent(pathname), "index.html");
+      decoded.startsWith("/demo-records/") && options.demoDirectory !== undefined
+        ? serveFile(response, options.demoDirectory, decoded.slice("/demo-records/".length))
+        : serveFile(response, options.webDirectory, decoded, "index.html");
     served.catch((error: unknown) => {
       if (!response.headersSent) sendText(response, 500, error instanceof Error ? error.message : String(error));
     });
