@@ -11,6 +11,7 @@ import {
   categoryMask,
   claimSubmission,
   ClaimReason,
+  ClaimStatus,
   ConsortiumProvider,
   DataUse,
   datasetManifest,
@@ -51,6 +52,16 @@ import {
   STORY_MEMBERS,
   type StoryOutcome,
 } from "../scripts/lib/sdk-story.js";
+import {
+  checkAccessLog,
+  checkBreakGlass,
+  checkClaimDetail,
+  checkClaims,
+  checkGrantHistory,
+  checkGrants,
+  checkOptOut,
+  checkStatus,
+} from "../web/src/indexer.js";
 
 /** What the test adds to the SDK story, so every table of the indexer gets rows. */
 interface Extras {
@@ -396,6 +407,22 @@ describe("Indexer: every medchain event into tables, the query API, reindexing",
       "access-granted",
     ]);
     expect(list[0]).to.deep.equal(body.study);
+  });
+
+  it("answers every route the web app reads in the shapes the web app checks (web/src/indexer.ts)", async function () {
+    const patient = `/api/v1/patients/${story.patientId}`;
+    const read = async (route: string): Promise<unknown> => (await getJson(indexer, route)).body;
+    expect(checkStatus(await read("/api/v1/status")).block).to.be.at.least(latestBlock);
+    expect(checkGrants(await read(`${patient}/grants`))).to.not.be.empty;
+    expect(checkGrantHistory(await read(`${patient}/grant-history`))).to.not.be.empty;
+    expect(checkAccessLog(await read(`${patient}/access-log?limit=50`))).to.not.be.empty;
+    checkBreakGlass(await read(`${patient}/break-glass`));
+    checkOptOut(await read(`${patient}/opt-out`));
+    expect(checkClaims(await read(`${patient}/claims`))).to.not.be.empty;
+    const queue = checkClaims(await read(`/api/v1/claims?insurer=${STORY_MEMBERS.insurer}`));
+    expect(queue.map((claim) => claim.claimId)).to.include(story.claimId);
+    const detail = checkClaimDetail(await read(`/api/v1/claims/${story.claimId}`));
+    expect(detail.timeline.map((step) => step.status)).to.include(ClaimStatus.Paid);
   });
 
   it("keeps Ponder's GraphQL endpoint", async function () {
