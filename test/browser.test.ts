@@ -7,7 +7,14 @@ import { id, Wallet } from "ethers";
 import { network } from "hardhat";
 import type { Browser, Page } from "playwright-core";
 
-import { ClaimStatus, ConsortiumProvider, MedchainClient, Purpose, RecordCategory } from "../sdk/index.js";
+import {
+  ClaimStatus,
+  ConsortiumProvider,
+  EmergencyReason,
+  MedchainClient,
+  Purpose,
+  RecordCategory,
+} from "../sdk/index.js";
 import { launchChromium } from "../scripts/lib/chromium.js";
 import { buildWebApp, startStack, type Stack } from "../scripts/lib/stack.js";
 
@@ -66,20 +73,32 @@ describe("Browser: the web app against node, relayer and indexer", function () {
     await page.getByTestId(`persona-${persona}`).click();
   }
 
-  /** Waits until the status element `testId` ends (`done` or `failed`) and returns its phase and text. */
-  async function outcome(page: Page, testId: string): Promise<{ phase: string; text: string }> {
-    const status = page.getByTestId(testId);
-    await page
-      .locator(`[data-testid="${testId}"]:is([data-phase="done"], [data-phase="failed"])`)
-      .waitFor({ timeout: 60_000 });
-    return { phase: (await status.getAttribute("data-phase")) ?? "", text: (await status.innerText()).trim() };
+  /**
+   * Clicks `button` and waits for the status element `status` to end this action (`done` or `failed`) — not a
+   * previous action's outcome still on screen: it must pass through a working phase or change its text.
+   */
+  async function submit(page: Page, button: string, status: string): Promise<{ phase: string; text: string }> {
+    const element = page.getByTestId(status);
+    const read = async () => ({
+      phase: (await element.getAttribute("data-phase")) ?? "",
+      text: (await element.innerText()).trim(),
+    });
+    const before = (await element.count()) > 0 ? await read() : { phase: "", text: "" };
+    await page.getByTestId(button).click();
+    let moved = false;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await page.waitForTimeout(50)) {
+      const now = await read();
+      if (now.phase !== "done" && now.phase !== "failed") moved = true;
+      else if (moved || now.text !== before.text) return now;
+    }
+    throw new Error(`${status} did not end within 60 s after ${button}`);
   }
 
-  /** Expects the status element `testId` to end `done`, naming its text if it does not. */
-  async function expectDone(page: Page, testId: string): Promise<void> {
-    const { phase, text } = await outcome(page, testId);
-    if (phase !== "done") await screenshot(page, `failed-${testId}`);
-    expect(phase, `${testId}: ${text}`).to.equal("done");
+  /** {@link submit}, expecting `done`; names the status text (and keeps a screenshot) if it failed. */
+  async function submitDone(page: Page, button: string, status: string): Promise<void> {
+    const { phase, text } = await submit(page, button, status);
+    if (phase !== "done") await screenshot(page, `failed-${status}`);
+    expect(phase, `${status}: ${text}`).to.equal("done");
   }
 
   /** Harbour's clinician logs an access to one of the patient's lab results (`ref`: the record's hashed reference). */
@@ -88,8 +107,7 @@ describe("Browser: the web app against node, relayer and indexer", function () {
     await page.getByTestId("care-record-category").selectOption(String(RecordCategory.LabResult));
     await page.getByTestId("care-record-purpose").selectOption(String(Purpose.Treatment));
     await page.getByTestId("care-record-ref").fill(ref);
-    await page.getByTestId("care-record-submit").click();
-    return outcome(page, "care-record-result");
+    return submit(page, "care-record-submit", "care-record-result");
   }
 
   it("a patient grants consent in the wizard, Harbour records an access, she sees it; after she revokes, Harbour is refused", async function () {
@@ -104,8 +122,7 @@ describe("Browser: the web app against node, relayer and indexer", function () {
     await page.getByTestId(`wizard-categories-${RecordCategory.LabResult}`).check();
     await page.getByTestId(`wizard-purposes-${Purpose.Treatment}`).check();
     await screenshot(page, "grant-wizard", true);
-    await page.getByTestId("wizard-submit").click();
-    await expectDone(page, "wizard-status");
+    await submitDone(page, "wizard-submit", "wizard-status");
     await page.locator(`[data-testid="grant-row"][data-grantee="${harbour}"]`).waitFor();
     expect(
       await reader.consent.isAuthorized(patientId, harbour, RecordCategory.LabResult, Purpose.Treatment),
@@ -114,8 +131,7 @@ describe("Browser: the web app against node, relayer and indexer", function () {
 
     // Harbour's clinician records an access to a lab result.
     await switchTo(page, "harbour-clinician");
-    await recordAccessAsHarbour(page, id("glucose 2026-11-20"));
-    await expectDone(page, "care-record-result");
+    expect(await recordAccessAsHarbour(page, id("glucose 2026-11-20"))).to.include({ phase: "done" });
 
     // The patient's timeline shows it (from the indexer), beside the seeded break-glass access.
     await switchTo(page, "patient");
@@ -131,8 +147,7 @@ describe("Browser: the web app against node, relayer and indexer", function () {
 
     // She revokes Harbour with one tap; Harbour's next access is refused by the chain.
     await page.getByTestId("tab-grants").click();
-    await page.getByTestId(`revoke-${harbour}`).click();
-    await expectDone(page, "revoke-status");
+    await submitDone(page, `revoke-${harbour}`, "revoke-status");
     expect(await reader.consent.isAuthorized(patientId, harbour, RecordCategory.LabResult, Purpose.Treatment)).to.equal(
       false,
     );
@@ -143,6 +158,49 @@ describe("Browser: the web app against node, relayer and indexer", function () {
     await screenshot(page, "care-team-refused");
     const accesses = await reader.consent.accessLog({ patientId });
     expect(accesses.filter((entry) => entry.memberId === harbour && !entry.underBreakGlass)).to.have.length(1);
+    await page.close();
+  });
+
+  it("Harbour's clinician checks authorisation, opens break-glass and logs an access under it; the patient opts out of research", async function () {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const { patientId } = stack.seed;
+    const harbour = 2n;
+    await openAs(page, "harbour-clinician");
+
+    // No grant covers Harbour now (the first test's grant was revoked): the page says so, as the chain does.
+    await page.getByTestId("care-check-patient").fill(patientId.toString());
+    await page.getByTestId("care-check-category").selectOption(String(RecordCategory.Allergy));
+    await page.getByTestId("care-check-purpose").selectOption(String(Purpose.Treatment));
+    expect((await submit(page, "care-check-submit", "care-check-result")).text).to.match(/^Not authorised/);
+
+    // The patient arrives unconscious: break-glass, then an access logged under it.
+    await page.getByTestId("care-break-glass-patient").fill(patientId.toString());
+    await page.getByTestId("care-break-glass-reason").selectOption(String(EmergencyReason.Unconscious));
+    await submitDone(page, "care-break-glass-submit", "care-break-glass-result");
+    // Break-glass is not consent: the check says the emergency access covers treatment, until it ends.
+    expect((await submit(page, "care-check-submit", "care-check-result")).text).to.match(
+      /emergency access is open until/,
+    );
+    await page.getByTestId("care-record-patient").fill(patientId.toString());
+    await page.getByTestId("care-record-category").selectOption(String(RecordCategory.Allergy));
+    await page.getByTestId("care-record-purpose").selectOption(String(Purpose.Treatment));
+    await submitDone(page, "care-record-submit", "care-record-result");
+    expect(await page.getByTestId("care-record-result").innerText()).to.match(/under emergency access/);
+    const underBreakGlass = (await reader.consent.accessLog({ patientId })).filter(
+      (entry) => entry.memberId === harbour && entry.underBreakGlass,
+    );
+    expect(underBreakGlass, "the seeded break-glass access and this one").to.have.length(2);
+    await screenshot(page, "care-team-break-glass", true);
+
+    // The patient withholds all her data from research: signed in the page, relayed, on chain at once.
+    await switchTo(page, "patient");
+    await page.getByTestId("tab-optOut").click();
+    await page.getByTestId("opt-out-wholly").check();
+    await submitDone(page, "opt-out-save", "opt-out-status");
+    expect((await reader.contracts.researchOptOutRegistry.getOptOut(patientId)).wholly).to.equal(true);
+    expect(await reader.contracts.researchOptOutRegistry.isOptedOut(patientId, RecordCategory.LabResult)).to.equal(
+      true,
+    );
     await page.close();
   });
 
@@ -177,14 +235,11 @@ describe("Browser: the web app against node, relayer and indexer", function () {
     await screenshot(page, "insurer-queue");
     await page.locator(`[data-testid="queue-row"][data-claim-id="${claimId}"]`).waitFor();
     await page.getByTestId(`queue-open-${claimId}`).click();
-    await page.getByTestId("action-start-review").click();
-    await expectDone(page, "claim-action-status");
+    await submitDone(page, "action-start-review", "claim-action-status");
     await page.getByTestId("action-partial-amount").fill("38000");
-    await page.getByTestId("action-partial").click();
-    await expectDone(page, "claim-action-status");
+    await submitDone(page, "action-partial", "claim-action-status");
     await page.getByTestId("action-pay-reference").fill("transfer 2026-12-01");
-    await page.getByTestId("action-pay").click();
-    await expectDone(page, "claim-action-status");
+    await submitDone(page, "action-pay", "claim-action-status");
     await screenshot(page, "insurer-claim", true);
     const claim = await reader.contracts.claimRegistry.getClaim(claimId);
     expect(claim.status).to.equal(BigInt(ClaimStatus.Paid));

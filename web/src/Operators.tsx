@@ -130,14 +130,25 @@ export function CareTeamView(props: { client: MedchainClient; memberId: number }
         onSubmit={(event) => {
           event.preventDefault();
           void runCheck(async () => {
-            const authorised = await props.client.consent.isAuthorized(
-              patientIdOf(checkPatient, t),
-              BigInt(props.memberId),
-              checkCategory as RecordCategory,
-              checkPurpose as Purpose,
-            );
+            const patientId = patientIdOf(checkPatient, t);
+            const memberId = BigInt(props.memberId);
+            const consentRegistry = props.client.contracts.consentRegistry;
+            const [authorised, breakGlassOpen] = await Promise.all([
+              props.client.consent.isAuthorized(
+                patientId,
+                memberId,
+                checkCategory as RecordCategory,
+                checkPurpose as Purpose,
+              ),
+              consentRegistry.isBreakGlassOpen(patientId, memberId),
+            ]);
             app.reportService("chain", undefined);
-            return authorised ? format(t.careAuthorised, { name: memberName(props.memberId) }) : t.careNotAuthorised;
+            if (!authorised) return t.careNotAuthorised;
+            const name = memberName(props.memberId);
+            // isAuthorized also answers true under an open break-glass (treatment only); say so, with its end.
+            if (!breakGlassOpen) return format(t.careAuthorised, { name });
+            const { endsAt } = await consentRegistry.getBreakGlass(patientId, memberId);
+            return format(t.careAuthorisedBreakGlass, { name, time: formatTime(endsAt, lang) });
           });
         }}
       >

@@ -127,6 +127,8 @@ const en = {
   careCheckSubmit: "Check",
   careAuthorised: "Authorised: {name} may use this category for this purpose.",
   careNotAuthorised: "Not authorised: no grant covers this category and purpose now.",
+  careAuthorisedBreakGlass:
+    "Authorised: {name} may use this category for this purpose; its emergency access is open until {time}, and accesses no grant covers are marked as emergency access.",
   careRecordHeading: "Record an access",
   careRecordRef: "Record reference (hash, optional)",
   careRecordRefHint: "0x and 64 hex digits; leave empty to use a random reference.",
@@ -283,6 +285,8 @@ const zhTW: Messages = {
   careCheckSubmit: "查詢",
   careAuthorised: "已授權：{name} 可為此目的使用此類別。",
   careNotAuthorised: "未授權：目前沒有涵蓋此類別與目的的授權。",
+  careAuthorisedBreakGlass:
+    "已授權：{name} 可為此目的使用此類別；其緊急存取開放至 {time}，沒有授權涵蓋的存取會標示為緊急存取。",
   careRecordHeading: "記錄一次存取",
   careRecordRef: "病歷參照（雜湊，選填）",
   careRecordRefHint: "0x 加 64 個十六進位數字；留空則使用隨機參照。",
