@@ -17,7 +17,6 @@
  *
  * A running indexer is killed (with its process group) when this process exits or is interrupted.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -26,13 +25,13 @@ import { fileURLToPath } from "node:url";
 
 import type { MedchainDeployment } from "../../sdk/index.js";
 import { freePort } from "./local-node.js";
+import { pollProcess, ProcessOutputError, spawnProcessGroup, type ProcessExit } from "./process-group.js";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const INDEXER_ROOT = path.join(PROJECT_ROOT, "indexer");
 const PONDER_CLI = path.join(PROJECT_ROOT, "node_modules", ".bin", "ponder");
 const OUTPUT_LINES_KEPT = 60;
 const STOP_GRACE_MS = 10_000;
-const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** How to run the indexer. */
 export interface LocalIndexerOptions {
@@ -68,46 +67,13 @@ export interface LocalIndexer {
   /** Resolves once `/api/v1/status` reports `block` (or later) as indexed; throws after `timeoutMs` (default 60 s). */
   waitForBlock(block: number, timeoutMs?: number): Promise<void>;
   /** Settles when the indexer process ends, however it ends: its exit code, or the signal that ended it. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<ProcessExit>;
 }
 
 /** The indexer did not start, or did not catch up in time; `output` holds its last log lines. */
-export class LocalIndexerError extends Error {
+export class LocalIndexerError extends ProcessOutputError {
   override readonly name = "LocalIndexerError";
-  /** The indexer's last output lines. */
-  readonly output: readonly string[];
-
-  constructor(message: string, output: readonly string[]) {
-    super(`${message}${output.length === 0 ? " (no output)" : `; its last output:\n  ${output.join("\n  ")}`}`);
-    this.output = output;
-  }
 }
-
-const liveIndexers = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const child of liveIndexers) killGroup(child, "SIGKILL");
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Whether nothing listens on `host:port` yet (another server there would answer `/ready` in our stead). */
 async function portIsFree(host: string, port: number): Promise<boolean> {
@@ -134,7 +100,6 @@ function deploymentJson(deployment: MedchainDeployment): string {
  * ready within `startupTimeoutMs`.
  */
 export async function startLocalIndexer(options: LocalIndexerOptions): Promise<LocalIndexer> {
-  installExitHook();
   const host = options.host ?? "127.0.0.1";
   if (options.port !== undefined && !(await portIsFree(host, options.port))) {
     throw new LocalIndexerError(
@@ -164,8 +129,7 @@ export async function startLocalIndexer(options: LocalIndexerOptions): Promise<L
   delete env.DATABASE_PRIVATE_URL;
   if (options.databaseUrl !== undefined) env.DATABASE_URL = options.databaseUrl;
 
-  const child = spawn(
-    process.execPath,
+  const indexer = spawnProcessGroup(
     [
       PONDER_CLI,
       "start",
@@ -180,92 +144,65 @@ export async function startLocalIndexer(options: LocalIndexerOptions): Promise<L
       "--log-format",
       "pretty",
     ],
-    { cwd: INDEXER_ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env },
+    // Not killed on this process's signals: `./medchain indexer` stops it gracefully on SIGINT / SIGTERM.
+    { cwd: INDEXER_ROOT, env, linesKept: OUTPUT_LINES_KEPT, ...(options.log ? { onLine: options.log } : {}) },
   );
-  liveIndexers.add(child);
-  const output: string[] = [];
-  let partial = "";
-  const collect = (chunk: Buffer) => {
-    const lines = (partial + chunk.toString("utf8")).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      const plain = line.replace(ANSI, "").trimEnd();
-      if (plain === "") continue;
-      output.push(plain);
-      if (output.length > OUTPUT_LINES_KEPT) output.shift();
-      options.log?.(plain);
-    }
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  child.once("error", (error) => output.push(`spawn error: ${error.message}`));
-  const exitStatus = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const exited = exitStatus.then(() => undefined);
-  child.once("exit", () => liveIndexers.delete(child));
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        killGroup(child, "SIGTERM");
-        const graceful = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
-        if (!graceful) {
-          killGroup(child, "SIGKILL");
-          await exited;
-        }
-      }
-      killGroup(child, "SIGKILL");
-      liveIndexers.delete(child);
+      await indexer.stop(STOP_GRACE_MS);
       await rm(workDirectory, { recursive: true, force: true });
     })());
 
   const deadline = Date.now() + (options.startupTimeoutMs ?? 120_000);
   try {
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        const how = child.exitCode !== null ? `with code ${child.exitCode}` : `on ${child.signalCode}`;
-        throw new LocalIndexerError(`the indexer exited ${how} before it was ready on ${url}`, [...output]);
-      }
-      try {
+    await pollProcess(
+      indexer,
+      async () => {
         const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) });
-        if (response.status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) {
-        throw new LocalIndexerError(`the indexer was not ready on ${url} in time`, [...output]);
-      }
-      await sleep(250);
-    }
+        return response.status === 200 ? true : undefined;
+      },
+      {
+        deadline,
+        intervalMs: 250,
+        failure: (why) =>
+          new LocalIndexerError(
+            why === "exited"
+              ? `the indexer exited ${indexer.howItEnded()} before it was ready on ${url}`
+              : `the indexer was not ready on ${url} in time`,
+            [...indexer.output],
+          ),
+      },
+    );
   } catch (error) {
     await stop();
     throw error;
   }
 
   const waitForBlock = async (block: number, timeoutMs = 60_000): Promise<void> => {
-    const until = Date.now() + timeoutMs;
     let last = -1;
-    for (;;) {
-      try {
+    await pollProcess(
+      indexer,
+      async () => {
         const response = await fetch(`${url}/api/v1/status`, { signal: AbortSignal.timeout(2_000) });
-        if (response.ok) {
-          last = ((await response.json()) as { block: number }).block;
-          if (last >= block) return;
-        }
-      } catch {
-        // a slow answer: try again
-      }
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new LocalIndexerError(`the indexer exited while waiting for block ${block}`, [...output]);
-      }
-      if (Date.now() > until) {
-        throw new LocalIndexerError(`the indexer reached block ${last}, not ${block}, in ${timeoutMs} ms`, [...output]);
-      }
-      await sleep(100);
-    }
+        if (!response.ok) return undefined;
+        last = ((await response.json()) as { block: number }).block;
+        return last >= block ? true : undefined;
+      },
+      {
+        deadline: Date.now() + timeoutMs,
+        intervalMs: 100,
+        failure: (why) =>
+          new LocalIndexerError(
+            why === "exited"
+              ? `the indexer exited while waiting for block ${block}`
+              : `the indexer reached block ${last}, not ${block}, in ${timeoutMs} ms`,
+            [...indexer.output],
+          ),
+      },
+    );
   };
 
-  return { url, port, stop, waitForBlock, exited: exitStatus };
+  return { url, port, stop, waitForBlock, exited: indexer.exited };
 }

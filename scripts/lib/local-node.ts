@@ -19,13 +19,14 @@
  * The node mines one block per transaction (automine), not a block every QBFT block period. A node left
  * running is killed (with its process group) when this process exits or is interrupted.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { NetworkConnection, NetworkManager } from "hardhat/types/network";
+
+import { pollProcess, ProcessOutputError, spawnProcessGroup, type ProcessGroup } from "./process-group.js";
 
 /** The edr-simulated network in hardhat.config.ts that rehearses the consortium chain. */
 export const REHEARSAL_NETWORK = "rehearsal";
@@ -37,7 +38,6 @@ const HARDHAT_CLI = path.join(PROJECT_ROOT, "node_modules/hardhat/dist/src/cli.j
 const OUTPUT_LINES_KEPT = 40;
 const PORT_ATTEMPTS = 3;
 const STOP_GRACE_MS = 5_000;
-const ANSI = /\u001b\[[0-9;]*m/g;
 
 export interface LocalNodeOptions {
   /** The edr-simulated network of hardhat.config.ts the node simulates. Default `rehearsal`. */
@@ -67,60 +67,17 @@ export interface LocalNode {
 }
 
 /** The node did not start: it exited, could not bind its port, or did not answer in time. */
-export class LocalNodeStartError extends Error {
+export class LocalNodeStartError extends ProcessOutputError {
   override readonly name = "LocalNodeStartError";
-  /** The node's last output lines. */
-  readonly output: readonly string[];
-
-  constructor(message: string, output: readonly string[]) {
-    super(`${message}${output.length === 0 ? " (no output)" : `; its last output:\n  ${output.join("\n  ")}`}`);
-    this.output = output;
-  }
 }
 
-// --- orphan protection: every live node dies with this process -------------------------------------------
+// --- orphan protection: every live node dies with this process (and on SIGINT, SIGTERM, SIGHUP) -------
 
-const liveNodes = new Set<ChildProcess>();
-let exitHooksInstalled = false;
+const liveNodes = new Set<ProcessGroup>();
 
 /** How many nodes started here are still running (a test's check that none was left behind). */
 export function runningLocalNodes(): number {
   return liveNodes.size;
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal); // the whole group: the node and anything it spawned
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function killAllNow(): void {
-  for (const child of liveNodes) killGroup(child, "SIGKILL");
-  liveNodes.clear();
-}
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  process.on("exit", killAllNow);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const onSignal = () => {
-      killAllNow();
-      // Keep the default behaviour (terminate) unless someone else handles the signal.
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
-    };
-    process.on(signal, onSignal);
-  }
 }
 
 // --- starting ------------------------------------------------------------------------------------------
@@ -158,78 +115,38 @@ export async function jsonRpc(
   return body.result;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Attempt {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<void>;
-}
-
-function spawnNode(network: string, port: number): Attempt {
-  const child = spawn(
-    process.execPath,
+function spawnNode(network: string, port: number): ProcessGroup {
+  const node = spawnProcessGroup(
     [HARDHAT_CLI, "--network", network, "node", "--hostname", "127.0.0.1", "--port", String(port)],
     {
       cwd: PROJECT_ROOT,
-      detached: true, // its own process group, so stop() and the exit hooks reach everything it spawns
-      stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      linesKept: OUTPUT_LINES_KEPT,
+      killOnSignals: true,
     },
   );
-  const output: string[] = [];
-  let partial = "";
-  const collect = (chunk: Buffer) => {
-    const lines = (partial + chunk.toString("utf8")).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      const plain = line.replace(ANSI, "").trimEnd();
-      if (plain === "") continue;
-      output.push(plain);
-      if (output.length > OUTPUT_LINES_KEPT) output.shift();
-    }
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.once("exit", () => liveNodes.delete(child));
-  // A spawn failure (no such executable) also ends in "exit"; keep it from throwing unhandled.
-  child.once("error", (error) => output.push(`spawn error: ${error.message}`));
-  liveNodes.add(child);
-  return { child, output, exited };
+  liveNodes.add(node);
+  void node.exited.then(() => liveNodes.delete(node));
+  return node;
 }
 
-async function waitUntilAnswering(attempt: Attempt, url: string, deadline: number): Promise<bigint> {
-  const { child, output } = attempt;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      const how = child.exitCode !== null ? `with code ${child.exitCode}` : `on ${child.signalCode}`;
-      throw new LocalNodeStartError(`the hardhat node exited ${how} before answering on ${url}`, [...output]);
-    }
-    try {
-      return BigInt(String(await jsonRpc(url, "eth_chainId", [], 2_000)));
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      throw new LocalNodeStartError(`the hardhat node did not answer eth_chainId on ${url} in time`, [...output]);
-    }
-    await sleep(200);
-  }
+function waitUntilAnswering(node: ProcessGroup, url: string, deadline: number): Promise<bigint> {
+  return pollProcess(node, async () => BigInt(String(await jsonRpc(url, "eth_chainId", [], 2_000))), {
+    deadline,
+    intervalMs: 200,
+    failure: (why) =>
+      new LocalNodeStartError(
+        why === "exited"
+          ? `the hardhat node exited ${node.howItEnded()} before answering on ${url}`
+          : `the hardhat node did not answer eth_chainId on ${url} in time`,
+        [...node.output],
+      ),
+  });
 }
 
-async function stopAttempt(attempt: Attempt): Promise<void> {
-  const { child, exited } = attempt;
-  if (child.exitCode === null && child.signalCode === null) {
-    killGroup(child, "SIGTERM");
-    const graceful = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
-    if (!graceful) {
-      killGroup(child, "SIGKILL");
-      await exited;
-    }
-  }
-  killGroup(child, "SIGKILL"); // anything left in the group
-  liveNodes.delete(child);
+async function stopNode(node: ProcessGroup): Promise<void> {
+  await node.stop(STOP_GRACE_MS);
+  liveNodes.delete(node);
 }
 
 /**
@@ -240,7 +157,6 @@ async function stopAttempt(attempt: Attempt): Promise<void> {
 export async function startLocalNode(options: LocalNodeOptions = {}): Promise<LocalNode> {
   const network = options.network ?? REHEARSAL_NETWORK;
   const deadline = Date.now() + (options.startupTimeoutMs ?? 120_000);
-  installExitHooks();
   for (let attemptNumber = 1; ; attemptNumber++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -249,7 +165,7 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
     try {
       chainId = await waitUntilAnswering(attempt, url, deadline);
     } catch (error) {
-      await stopAttempt(attempt);
+      await stopNode(attempt);
       const portTaken = attempt.output.some((line) => line.includes("EADDRINUSE"));
       if (portTaken && attemptNumber < PORT_ATTEMPTS && Date.now() < deadline) continue;
       throw error;
@@ -267,7 +183,7 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
       chainId,
       pid: attempt.child.pid ?? -1,
       recentOutput: () => [...attempt.output],
-      stop: () => (stopping ??= stopAttempt(attempt)),
+      stop: () => (stopping ??= stopNode(attempt)),
     };
   }
 }
