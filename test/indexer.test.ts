@@ -1,7 +1,6 @@
 import { once } from "node:events";
 import { rm } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
-import path from "node:path";
 
 import { expect } from "chai";
 import { getAddress, HDNodeWallet, keccak256, Mnemonic, toUtf8Bytes, Wallet } from "ethers";
@@ -41,10 +40,9 @@ import {
   type RecordAnchor,
 } from "../sdk/index.js";
 import { loadDeployment } from "../sdk/node.js";
-import { deployWithParameters } from "../scripts/lib/deploy.js";
-import { readDeployParameters } from "../scripts/lib/deploy-parameters.js";
+import { deployToLocalNode } from "../scripts/lib/deploy.js";
 import { LocalIndexerError, startLocalIndexer, type LocalIndexer } from "../scripts/lib/local-indexer.js";
-import { connectToLocalNode, startLocalNode, type LocalNode } from "../scripts/lib/local-node.js";
+import { startLocalNode, type LocalNode } from "../scripts/lib/local-node.js";
 import {
   DEVELOPMENT_MNEMONIC,
   developmentStoryAccounts,
@@ -146,13 +144,7 @@ describe("Indexer: every medchain event into tables, the query API, reindexing",
 
   before(async function () {
     node = await startLocalNode();
-    const connection = await connectToLocalNode(network, node);
-    try {
-      await deployWithParameters(connection, await readDeployParameters("ignition/parameters/localhost.json"));
-    } finally {
-      await connection.close();
-    }
-    deploymentFolder = path.join("ignition", "deployments", `chain-${node.chainId}`);
+    deploymentFolder = await deployToLocalNode(network, node);
     provider = new ConsortiumProvider(node.url, { pollingInterval: 50 });
     deployment = await loadDeployment(deploymentFolder);
     const accounts = developmentStoryAccounts(provider);

@@ -1,14 +1,12 @@
 import { rm } from "node:fs/promises";
-import path from "node:path";
 
 import { expect } from "chai";
 import { network } from "hardhat";
 
 import { ConsortiumProvider, MedchainClient, MedchainDeploymentError } from "../sdk/index.js";
 import { loadDeployment } from "../sdk/node.js";
-import { deployWithParameters } from "../scripts/lib/deploy.js";
-import { readDeployParameters } from "../scripts/lib/deploy-parameters.js";
-import { connectToLocalNode, startLocalNode, type LocalNode } from "../scripts/lib/local-node.js";
+import { deployToLocalNode } from "../scripts/lib/deploy.js";
+import { startLocalNode, type LocalNode } from "../scripts/lib/local-node.js";
 import { developmentStoryAccounts, runSdkStory, STORY_MEMBERS } from "../scripts/lib/sdk-story.js";
 
 /**
@@ -25,13 +23,7 @@ describe("Integration over JSON-RPC: hardhat node, Ignition over HTTP, the story
 
   before(async function () {
     node = await startLocalNode();
-    const connection = await connectToLocalNode(network, node);
-    try {
-      await deployWithParameters(connection, await readDeployParameters("ignition/parameters/localhost.json"));
-    } finally {
-      await connection.close();
-    }
-    deploymentFolder = path.join("ignition", "deployments", `chain-${node.chainId}`);
+    deploymentFolder = await deployToLocalNode(network, node);
     provider = new ConsortiumProvider(node.url, { pollingInterval: 50 });
   });
 

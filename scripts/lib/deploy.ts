@@ -1,5 +1,7 @@
+import path from "node:path";
+
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { NetworkConnection } from "hardhat/types/network";
+import type { NetworkConnection, NetworkManager } from "hardhat/types/network";
 
 import { DEFAULT_BREAK_GLASS_DURATION_SECONDS } from "../../ignition/modules/Consent.js";
 import { DEFAULT_RECOVERY_DELAY_SECONDS } from "../../ignition/modules/Identity.js";
@@ -22,7 +24,8 @@ import {
   type ResearchOptOutRegistry,
   type StudyRegistry,
 } from "../../typechain-types/index.js";
-import type { MedchainDeployParameters } from "./deploy-parameters.js";
+import { readDeployParameters, type MedchainDeployParameters } from "./deploy-parameters.js";
+import { connectToLocalNode, type LocalNode } from "./local-node.js";
 
 export type Connection = NetworkConnection<"generic">;
 
@@ -184,6 +187,24 @@ export async function deployWithParameters(
     displayUi: options.displayUi ?? false,
   });
   return connectRegistries(deployed, deployer);
+}
+
+/**
+ * Deploys the system to a running local node (`startLocalNode`) with `ignition/parameters/localhost.json`,
+ * over HTTP as to a real chain, and returns the folder Ignition journalled to
+ * (`ignition/deployments/chain-<id>`, absolute) — what the SDK's `loadDeployment` reads; remove it when done.
+ */
+export async function deployToLocalNode(
+  networkManager: NetworkManager,
+  node: Pick<LocalNode, "url" | "chainId">,
+): Promise<string> {
+  const connection = await connectToLocalNode(networkManager, node);
+  try {
+    await deployWithParameters(connection, await readDeployParameters("ignition/parameters/localhost.json"));
+  } finally {
+    await connection.close();
+  }
+  return path.resolve(import.meta.dirname, "..", "..", "ignition", "deployments", `chain-${node.chainId}`);
 }
 
 /** The registries of an Ignition deployment result, typed and connected to `runner`. */

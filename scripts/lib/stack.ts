@@ -39,11 +39,10 @@ import {
 } from "../../sdk/index.js";
 import { loadDeployment } from "../../sdk/node.js";
 import type { WebConfig } from "../../web/src/config.js";
-import { readDeployParameters } from "./deploy-parameters.js";
-import { deployWithParameters } from "./deploy.js";
+import { deployToLocalNode } from "./deploy.js";
 import { startGateway, type Gateway } from "./gateway.js";
 import { startLocalIndexer, type LocalIndexer } from "./local-indexer.js";
-import { connectToLocalNode, startLocalNode, type LocalNode } from "./local-node.js";
+import { startLocalNode, type LocalNode } from "./local-node.js";
 import { DEVELOPMENT_MNEMONIC, STORY_ACCOUNT_INDICES, STORY_MEMBERS } from "./sdk-story.js";
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -372,15 +371,7 @@ export async function startStack(networkManager: NetworkManager, options: StackO
     const node = await startLocalNode();
     stops.push(() => node.stop());
     log(`JSON-RPC node ${node.url} (chain ${node.chainId})`);
-    const connection = await connectToLocalNode(networkManager, node);
-    try {
-      await deployWithParameters(connection, await readDeployParameters("ignition/parameters/localhost.json"));
-    } finally {
-      await connection.close();
-    }
-    const deployment = await loadDeployment(
-      path.join(PROJECT_ROOT, "ignition", "deployments", `chain-${node.chainId}`),
-    );
+    const deployment = await loadDeployment(await deployToLocalNode(networkManager, node));
     log(`medchain deployed from ignition/parameters/localhost.json`);
 
     const provider = new ConsortiumProvider(node.url, { pollingInterval: 100 });
