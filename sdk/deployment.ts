@@ -48,6 +48,32 @@ export interface MedchainDeployment {
 }
 
 /**
+ * A {@link MedchainDeployment} as JSON carries it — the chain id a decimal string, the start block a number
+ * (0 when unknown) — as the indexer's deployment file and the web app's `config.json` hold it.
+ *
+ * @example
+ * ```ts
+ * const json: MedchainDeploymentJson = deploymentToJson(deployment); // { chainId: "2026", …, startBlock: 1 }
+ * ```
+ */
+export type MedchainDeploymentJson = Omit<MedchainDeployment, "chainId" | "startBlock"> & {
+  chainId: string;
+  startBlock: number;
+};
+
+/**
+ * The {@link MedchainDeploymentJson} of a deployment, ready for `JSON.stringify`.
+ *
+ * @example
+ * ```ts
+ * await writeFile("deployment.json", JSON.stringify(deploymentToJson(deployment), null, 2));
+ * ```
+ */
+export function deploymentToJson(deployment: MedchainDeployment): MedchainDeploymentJson {
+  return { ...deployment, chainId: deployment.chainId.toString(), startBlock: deployment.startBlock ?? 0 };
+}
+
+/**
  * The Ignition future id of each contract in `ignition/modules/Medchain.ts`'s deployment.
  *
  * @example

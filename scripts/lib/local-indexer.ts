@@ -23,7 +23,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import type { MedchainDeployment } from "../../sdk/index.js";
+import { deploymentToJson, type MedchainDeployment } from "../../sdk/index.js";
 import { freePort } from "./local-node.js";
 import { pollProcess, ProcessOutputError, spawnProcessGroup, type ProcessExit } from "./process-group.js";
 
@@ -85,15 +85,6 @@ async function portIsFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** The deployment as the indexer's config reads it: bigints as decimal strings. */
-function deploymentJson(deployment: MedchainDeployment): string {
-  return JSON.stringify(
-    { ...deployment, chainId: deployment.chainId.toString(), startBlock: deployment.startBlock ?? 0 },
-    null,
-    2,
-  );
-}
-
 /**
  * Starts `ponder start --root indexer` against `options.rpcUrl` and resolves once its `/ready` answers 200.
  * Throws {@link LocalIndexerError}, with the indexer's last output lines, if it exits first or is not
@@ -109,7 +100,7 @@ export async function startLocalIndexer(options: LocalIndexerOptions): Promise<L
   }
   const workDirectory = await mkdtemp(path.join(tmpdir(), "medchain-indexer-"));
   const deploymentFile = path.join(workDirectory, "deployment.json");
-  await writeFile(deploymentFile, deploymentJson(options.deployment));
+  await writeFile(deploymentFile, JSON.stringify(deploymentToJson(options.deployment), null, 2));
   const databaseDirectory = options.databaseDirectory ?? path.join(workDirectory, "pglite");
   const port = options.port ?? (await freePort());
   const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`;

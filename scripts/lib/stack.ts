@@ -21,6 +21,7 @@ import {
   categoryMask,
   claimSubmission,
   ConsortiumProvider,
+  deploymentToJson,
   EmergencyReason,
   fhirContentHash,
   grantRequest,
@@ -307,18 +308,7 @@ function webConfig(
     rpcUrl: "/rpc",
     relayerUrl: "/relayer",
     indexerUrl: "/indexer",
-    deployment: {
-      chainId: deployment.chainId.toString(),
-      authority: deployment.authority,
-      memberRegistry: deployment.memberRegistry,
-      patientRegistry: deployment.patientRegistry,
-      researchOptOutRegistry: deployment.researchOptOutRegistry,
-      consentRegistry: deployment.consentRegistry,
-      recordRegistry: deployment.recordRegistry,
-      claimRegistry: deployment.claimRegistry,
-      studyRegistry: deployment.studyRegistry,
-      startBlock: deployment.startBlock ?? 0,
-    },
+    deployment: deploymentToJson(deployment),
     members: STACK_MEMBERS,
     personas: [
       {

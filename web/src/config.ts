@@ -3,6 +3,7 @@
  * launcher writes it (and imports {@link WebConfig} to do so); {@link parseWebConfig} checks it field by field
  * so a broken file gives one clear message instead of a blank page.
  */
+import { IGNITION_CONTRACT_IDS, type MedchainDeploymentJson } from "../../sdk/deployment.js";
 
 /** Display names of a member or persona, one per UI language. */
 export interface LocalizedName {
@@ -10,19 +11,8 @@ export interface LocalizedName {
   "zh-TW": string;
 }
 
-/** The contract addresses of the deployment the app talks to (as `MedchainDeployment`, chain id decimal). */
-export interface WebDeployment {
-  chainId: string;
-  authority: string;
-  memberRegistry: string;
-  patientRegistry: string;
-  researchOptOutRegistry: string;
-  consentRegistry: string;
-  recordRegistry: string;
-  claimRegistry: string;
-  studyRegistry: string;
-  startBlock: number;
-}
+/** The contract addresses of the deployment the app talks to: the SDK's `MedchainDeployment` as JSON. */
+export type WebDeployment = MedchainDeploymentJson;
 
 /** A consortium member the app can name (grantees in the wizard, insurers, providers). */
 export interface WebMember {
@@ -79,16 +69,7 @@ export class WebConfigError extends Error {
 
 type Json = Record<string, unknown>;
 
-const CONTRACTS = [
-  "authority",
-  "memberRegistry",
-  "patientRegistry",
-  "researchOptOutRegistry",
-  "consentRegistry",
-  "recordRegistry",
-  "claimRegistry",
-  "studyRegistry",
-] as const;
+const CONTRACTS = Object.keys(IGNITION_CONTRACT_IDS) as (keyof typeof IGNITION_CONTRACT_IDS)[];
 
 const ROLES: readonly PersonaRole[] = ["patient", "careTeam", "insurer"];
 
