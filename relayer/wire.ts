@@ -115,6 +115,45 @@ function signedPartOf(wire: Record<string, unknown>): SignedPart {
   };
 }
 
+/** The JSON body a client posts to `/v1/relay/<kind>` for a signed request (what {@link parseRelayBody} reads). */
+export type RelayBody = {
+  chainId: string;
+  request: Record<string, unknown>;
+  signer: string;
+  nonce: string;
+  deadline: string;
+  signature: string;
+};
+
+/**
+ * Serialises a signed request for the relayer — the client's side of this wire format (the web app, tests):
+ * every bigint as a decimal string, numbers and strings as they are (nested objects too).
+ *
+ * @example
+ * ```ts
+ * const body = relayBody(2026n, await signGrant(wallet, domain, request, nonce, deadline));
+ * ```
+ */
+export function relayBody<RequestT extends object>(chainId: bigint, signed: DelegatedRequest<RequestT>): RelayBody {
+  return {
+    chainId: chainId.toString(),
+    request: wireValue(signed.request) as Record<string, unknown>,
+    signer: signed.signer,
+    nonce: signed.nonce.toString(),
+    deadline: signed.deadline.toString(),
+    signature: signed.signature,
+  };
+}
+
+function wireValue(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(wireValue);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, wireValue(inner)]));
+  }
+  return value;
+}
+
 /**
  * Parses a posted body of `kind`: `{ chainId, request, signer, nonce, deadline, signature }` for the consent
  * kinds and `opt-out`, `{ chainId, provider, submission, signer, nonce, deadline, signature }` for `claim`.

@@ -5,6 +5,7 @@ import type { TypedDataDomain } from "ethers";
 import { network } from "hardhat";
 
 import { createRelayerServer, type RelayerLogEntry } from "../relayer/relayer.js";
+import { relayBody } from "../relayer/wire.js";
 import {
   categoryMask,
   consentDomain,
@@ -23,15 +24,6 @@ import { buildConsortium, deploymentOf, type Consortium } from "./helpers/fixtur
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
-
-/** The JSON a patient's phone posts: integers as decimal strings. */
-function wire(chainId: bigint, signed: DelegatedRequest<object>): Record<string, unknown> {
-  return JSON.parse(
-    JSON.stringify({ chainId, ...signed }, (_, value: unknown) =>
-      typeof value === "bigint" ? value.toString() : value,
-    ),
-  ) as Record<string, unknown>;
-}
 
 /** A relayer answer: a relayed transaction or an error. */
 interface RelayAnswer {
@@ -103,7 +95,7 @@ describe("Relayer (relayer/relayer.ts)", function () {
 
   it("relays a patient's signed grant with the hospital's key; the patient sends nothing", async function () {
     const patientNonce = await ethers.provider.getTransactionCount(c.patient.address);
-    const { status, json } = await post("/v1/relay/grant", wire(chainId, await signedGrant()));
+    const { status, json } = await post("/v1/relay/grant", relayBody(chainId, await signedGrant()));
     expect(status).to.equal(200);
     expect(json).to.include({ kind: "grant", patientId: c.patientId.toString(), grantee: c.clinicId.toString() });
     expect(json.transactionHash).to.match(/^0x[0-9a-f]{64}$/);
@@ -117,7 +109,7 @@ describe("Relayer (relayer/relayer.ts)", function () {
   });
 
   it("is idempotent: the same signature returns the first answer and sends nothing", async function () {
-    const body = wire(chainId, await signedGrant());
+    const body = relayBody(chainId, await signedGrant());
     const first = await post("/v1/relay/grant", body);
     const block = await ethers.provider.getBlockNumber();
     const again = await post("/v1/relay/grant", body);
@@ -129,7 +121,7 @@ describe("Relayer (relayer/relayer.ts)", function () {
   });
 
   it("relays a signed revocation", async function () {
-    await post("/v1/relay/grant", wire(chainId, await signedGrant()));
+    await post("/v1/relay/grant", relayBody(chainId, await signedGrant()));
     const deadline = BigInt(await networkHelpers.time.latest()) + 3_600n;
     const revocation = await signRevoke(
       c.patient,
@@ -138,7 +130,7 @@ describe("Relayer (relayer/relayer.ts)", function () {
       await c.consentRegistry.nonces(c.patientId),
       deadline,
     );
-    const { status } = await post("/v1/relay/revoke", wire(chainId, revocation));
+    const { status } = await post("/v1/relay/revoke", relayBody(chainId, revocation));
     expect(status).to.equal(200);
     expect(await c.consentRegistry.isAuthorized(c.patientId, c.clinicId, RecordCategory.LabResult, Purpose.Treatment))
       .to.be.false;
@@ -173,7 +165,7 @@ describe("Relayer (relayer/relayer.ts)", function () {
     });
 
     it("a body that does not fit the schema, naming the field", async function () {
-      const body = wire(chainId, await signedGrant());
+      const body = relayBody(chainId, await signedGrant());
       const broken = { ...body, request: { ...(body.request as object), patientId: -1 } };
       await expectRefused("/v1/relay/grant", broken, 400, "INVALID_REQUEST");
       expect((await post("/v1/relay/grant", broken)).json.error?.field).to.equal("request.patientId");
@@ -182,47 +174,52 @@ describe("Relayer (relayer/relayer.ts)", function () {
     });
 
     it("another chain", async function () {
-      await expectRefused("/v1/relay/grant", wire(2026n, await signedGrant()), 400, "WRONG_CHAIN");
+      await expectRefused("/v1/relay/grant", relayBody(2026n, await signedGrant()), 400, "WRONG_CHAIN");
     });
 
     it("an expired deadline", async function () {
       const signed = await signedGrant();
       await networkHelpers.time.increase(2 * 3_600);
-      await expectRefused("/v1/relay/grant", wire(chainId, signed), 400, "EXPIRED");
+      await expectRefused("/v1/relay/grant", relayBody(chainId, signed), 400, "EXPIRED");
     });
 
     it("an unknown patient", async function () {
       const signed = await signedGrant();
-      const body = wire(chainId, { ...signed, request: { ...signed.request, patientId: 999n } });
+      const body = relayBody(chainId, { ...signed, request: { ...signed.request, patientId: 999n } });
       await expectRefused("/v1/relay/grant", body, 404, "UNKNOWN_PATIENT");
     });
 
     it("a used signature after the relayer restarted (stale nonce), and a foreign signature", async function () {
       const signed = await signedGrant();
       await c.consentRegistry.connect(c.registrar).grantBySig(signed); // relayed elsewhere
-      await expectRefused("/v1/relay/grant", wire(chainId, signed), 409, "STALE_NONCE");
+      await expectRefused("/v1/relay/grant", relayBody(chainId, signed), 409, "STALE_NONCE");
 
       const byStranger = await signedGrant(c.clinicId, c.stranger);
-      const forged = wire(chainId, { ...byStranger, signer: c.patient.address });
+      const forged = relayBody(chainId, { ...byStranger, signer: c.patient.address });
       await expectRefused("/v1/relay/grant", forged, 401, "BAD_SIGNATURE");
-      await expectRefused("/v1/relay/grant", wire(chainId, byStranger), 403, "NOT_PATIENT_OR_DELEGATE");
+      await expectRefused("/v1/relay/grant", relayBody(chainId, byStranger), 403, "NOT_PATIENT_OR_DELEGATE");
     });
 
     it("what the chain would refuse (a plain grant to a company), with its decoded reason", async function () {
       await c.memberRegistry.connect(c.council).addMember(MemberKind.Company, `0x${"77".repeat(32)}`);
       const companyId = await c.memberRegistry.memberCount();
-      await expectRefused("/v1/relay/grant", wire(chainId, await signedGrant(companyId)), 422, "SIMULATION_FAILED");
-      const answer = await post("/v1/relay/grant", wire(chainId, await signedGrant(companyId)));
+      await expectRefused(
+        "/v1/relay/grant",
+        relayBody(chainId, await signedGrant(companyId)),
+        422,
+        "SIMULATION_FAILED",
+      );
+      const answer = await post("/v1/relay/grant", relayBody(chainId, await signedGrant(companyId)));
       expect(answer.json.error?.message).to.contain("ConsentRegistryThirdPartyGrantRequired");
     });
 
     it("more requests for one patient than the rate limit allows", async function () {
       for (let i = 0; i < 3; i++) {
-        expect((await post("/v1/relay/grant", wire(chainId, await signedGrant()))).status).to.equal(200);
+        expect((await post("/v1/relay/grant", relayBody(chainId, await signedGrant()))).status).to.equal(200);
       }
-      await expectRefused("/v1/relay/grant", wire(chainId, await signedGrant()), 429, "RATE_LIMITED");
+      await expectRefused("/v1/relay/grant", relayBody(chainId, await signedGrant()), 429, "RATE_LIMITED");
       clock += 60_000;
-      const later = await post("/v1/relay/grant", wire(chainId, await signedGrant()));
+      const later = await post("/v1/relay/grant", relayBody(chainId, await signedGrant()));
       expect(later.status).to.equal(200);
     });
   });

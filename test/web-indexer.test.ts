@@ -13,7 +13,8 @@ import {
   type FetchLike,
   type IndexedGrant,
 } from "../web/src/indexer.js";
-import { checkRelayAnswer, relayBody, RelayError, postRelay } from "../web/src/relayer.js";
+import { relayBody } from "../relayer/wire.js";
+import { checkRelayAnswer, RelayError, postRelay } from "../web/src/relayer.js";
 
 const hash = (byte: string) => `0x${byte.repeat(32)}`;
 

@@ -8,6 +8,7 @@ import type { Provider, Signer } from "ethers";
 
 import type { DelegatedRequest, GrantRequest, RevokeRequest } from "../../sdk/consent.js";
 import { optOutDomain, signOptOut, type OptOutRequest } from "../../sdk/opt-out.js";
+import { relayBody, type RelayBody } from "../../relayer/wire.js";
 import { ResearchOptOutRegistry__factory } from "../../typechain-types/index.js";
 
 /** The kinds of request the app relays. `opt-out` is the research opt-out route (see {@link relayOptOut}). */
@@ -36,45 +37,6 @@ export class RelayError extends Error {
     this.status = options.status;
     this.field = options.field;
   }
-}
-
-/** The JSON body the relayer takes. */
-export interface RelayBody {
-  chainId: string;
-  request: Record<string, unknown>;
-  signer: string;
-  nonce: string;
-  deadline: string;
-  signature: string;
-}
-
-/**
- * Serialises a signed request for the relayer: every bigint as a decimal string, numbers and strings as
- * they are (nested objects too).
- *
- * @example
- * ```ts
- * const body = relayBody(2026n, await signGrant(wallet, domain, request, nonce, deadline));
- * ```
- */
-export function relayBody<RequestT extends object>(chainId: bigint, signed: DelegatedRequest<RequestT>): RelayBody {
-  return {
-    chainId: chainId.toString(),
-    request: wireValue(signed.request) as Record<string, unknown>,
-    signer: signed.signer,
-    nonce: signed.nonce.toString(),
-    deadline: signed.deadline.toString(),
-    signature: signed.signature,
-  };
-}
-
-function wireValue(value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  if (Array.isArray(value)) return value.map(wireValue);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, wireValue(inner)]));
-  }
-  return value;
 }
 
 /** Checks a relayer's 200 answer. */
